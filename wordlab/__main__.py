@@ -1,0 +1,5 @@
+import sys
+
+from wordlab.cli import main
+
+sys.exit(main())

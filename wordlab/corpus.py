@@ -1,0 +1,284 @@
+"""Reading text and encoding it, once, into an int32 token-id array on disk.
+
+Every model reads the encoded corpus (`EncodedCorpus`), never the text: ids are ranks in the full
+vocabulary ordered by count (descending) then by word, so any `min_count` / `max_vocab` choice is a
+prefix of the id space and a kernel keeps a token simply when `id < vocab_size`. Line starts are
+kept so that a newline ends a window context, as in GloVe and word2vec.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from wordlab.errors import WordlabError
+from wordlab.fileio import atomic_open, atomic_path, open_binary, require_file
+from wordlab.progress import Progress
+
+CHUNK_BYTES = 1 << 22
+_MAX_TOKEN_BYTES = 1 << 26
+_WHITESPACE = b" \t\n\r\x0b\x0c"
+_SIMPLE_TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
+TOKENIZERS = ("whitespace", "simple")
+ENCODING_ERRORS = ("strict", "replace")
+
+
+@dataclass(frozen=True)
+class TextOptions:
+    """How text becomes tokens; saved with the encoded corpus so a cache is reused only if equal."""
+
+    lowercase: bool = False
+    tokenizer: str = "whitespace"
+    encoding_errors: str = "strict"
+
+    def __post_init__(self) -> None:
+        if self.tokenizer not in TOKENIZERS:
+            raise WordlabError(f"--tokenizer must be one of {', '.join(TOKENIZERS)}, not {self.tokenizer!r}")
+        if self.encoding_errors not in ENCODING_ERRORS:
+            raise WordlabError(
+                f"--encoding-errors must be one of {', '.join(ENCODING_ERRORS)}, not {self.encoding_errors!r}"
+            )
+
+    def tokenize(self, line: str) -> list[str]:
+        """Split one line of text into tokens: whitespace, or words and punctuation ('simple')."""
+        if self.lowercase:
+            line = line.lower()
+        if self.tokenizer == "whitespace":
+            return line.split()
+        return _SIMPLE_TOKEN.findall(line)
+
+
+def _last_whitespace(buf: bytes | bytearray) -> int:
+    """Index just after the last ASCII whitespace byte in `buf`, or -1 if there is none."""
+    best = -1
+    for b in _WHITESPACE:
+        k = buf.rfind(bytes([b]))
+        if k > best:
+            best = k
+    return best + 1 if best >= 0 else -1
+
+
+def iter_text_chunks(
+    path: str | os.PathLike, errors: str = "strict", chunk_bytes: int = CHUNK_BYTES
+) -> Iterator[str]:
+    """Yield the decoded text of `path` in pieces that end on whitespace, so no token is cut.
+
+    Bounded memory whatever the line length (text8 is one 100 MB line). UTF-8 multi-byte
+    sequences never contain ASCII whitespace bytes, so cutting there never splits a character.
+    """
+    offset = 0  # byte offset of `pending` in the decompressed stream
+    pending = bytearray()
+    with open_binary(path) as fh:
+        while True:
+            block = fh.read(chunk_bytes)
+            if not block:
+                break
+            pending += block
+            cut = _last_whitespace(pending)
+            if cut < 0:
+                if len(pending) > _MAX_TOKEN_BYTES:
+                    raise WordlabError(f"{path}: no whitespace in {len(pending):,} bytes from byte offset {offset}")
+                continue
+            yield _decode(pending[:cut], path, offset, errors)
+            offset += cut
+            del pending[:cut]
+        if pending:
+            yield _decode(pending, path, offset, errors)
+
+
+def _decode(data: bytes | bytearray, path: str | os.PathLike, offset: int, errors: str) -> str:
+    try:
+        return data.decode("utf-8", errors=errors)
+    except UnicodeDecodeError as exc:
+        raise WordlabError(
+            f"{path}: invalid UTF-8 at byte offset {offset + exc.start} "
+            "(pass --encoding-errors replace to substitute U+FFFD)"
+        ) from None
+
+
+def iter_lines(path: str | os.PathLike, options: TextOptions = TextOptions()) -> Iterator[list[str]]:
+    """Yield the tokens of each line (a very long line may come in several consecutive pieces).
+
+    For models that want Python token lists (ELMo, NER); trainers use `encode_corpus` instead.
+    """
+    carry: list[str] = []
+    for chunk in iter_text_chunks(path, options.encoding_errors):
+        pieces = chunk.split("\n")
+        for k, piece in enumerate(pieces):
+            tokens = options.tokenize(piece)
+            if k == len(pieces) - 1 and not chunk.endswith("\n"):
+                carry.extend(tokens)
+                if len(carry) > 100_000:
+                    yield carry
+                    carry = []
+                continue
+            if carry:
+                tokens = carry + tokens
+                carry = []
+            if tokens:
+                yield tokens
+    if carry:
+        yield carry
+
+
+@dataclass
+class EncodedCorpus:
+    """A corpus as int32 token ids (memory-mapped) with line starts and the full vocabulary."""
+
+    directory: Path
+    tokens: np.ndarray  # int32 ids, rank in `words`
+    line_starts: np.ndarray  # int64, one per line plus a final entry == len(tokens)
+    words: list[str]  # every distinct token, ordered by count descending, then by word
+    counts: np.ndarray  # int64, count of each word in `words`
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.tokens.shape[0])
+
+    @property
+    def n_lines(self) -> int:
+        return int(self.line_starts.shape[0] - 1)
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> EncodedCorpus:
+        """Open an encoded corpus folder written by `encode_corpus` (tokens are memory-mapped)."""
+        d = Path(directory)
+        meta_path = d / "meta.json"
+        if not meta_path.exists():
+            raise WordlabError(f"{d}: not an encoded corpus (no meta.json)")
+        words, counts = read_word_counts(d / "words.txt")
+        tokens = np.load(d / "tokens.npy", mmap_mode="r")
+        line_starts = np.load(d / "lines.npy")
+        return cls(d, tokens, line_starts, words, counts)
+
+
+@dataclass(frozen=True)
+class _SourceStamp:
+    path: str
+    size: int
+    mtime_ns: int
+    lowercase: bool
+    tokenizer: str
+    encoding_errors: str
+
+
+def _stamp(path: Path, options: TextOptions) -> _SourceStamp:
+    st = path.stat()
+    return _SourceStamp(str(path.resolve()), st.st_size, st.st_mtime_ns, **asdict(options))
+
+
+def encode_corpus(
+    path: str | os.PathLike,
+    directory: str | os.PathLike,
+    options: TextOptions = TextOptions(),
+    progress: bool = True,
+) -> EncodedCorpus:
+    """Tokenize `path` once into `directory` (tokens.npy, lines.npy, words.txt, meta.json).
+
+    A folder already holding the encoding of the same file (path, size, mtime) with the same
+    options is reused as it is. One pass over the text: tokens get provisional ids in order of
+    first appearance, spilled to disk; then ids are renumbered by count in bounded chunks.
+    """
+    src = require_file(path, "corpus file")
+    out = Path(directory)
+    stamp = _stamp(src, options)
+    meta_path = out / "meta.json"
+    if meta_path.exists():
+        try:
+            old = json.loads(meta_path.read_text())
+            if old.get("source") == asdict(stamp):
+                return EncodedCorpus.load(out)
+        except (json.JSONDecodeError, OSError):
+            pass
+    out.mkdir(parents=True, exist_ok=True)
+
+    ids: defaultdict[str, int] = defaultdict()
+    ids.default_factory = ids.__len__  # a new word gets the next provisional id
+    counts = np.zeros(1 << 16, dtype=np.int64)
+    line_starts: list[int] = [0]
+    n_tokens = 0
+    raw_path = out / "tokens.raw.tmp"
+    size = src.stat().st_size
+    bar = Progress(size if src.suffix not in (".gz", ".bz2", ".xz") else None, f"reading {src.name}", "B", progress)
+    try:
+        with open(raw_path, "wb") as raw:
+            line_open = False  # the last line of the previous chunk continues into this one
+            for chunk in iter_text_chunks(src, options.encoding_errors):
+                chunk_tokens: list[str] = []
+                for k, piece in enumerate(chunk.split("\n")):
+                    if k > 0 and line_open and line_starts[-1] != n_tokens + len(chunk_tokens):
+                        line_starts.append(n_tokens + len(chunk_tokens))
+                    line_open = True
+                    chunk_tokens.extend(options.tokenize(piece))
+                if not chunk_tokens:
+                    continue
+                chunk_ids = np.fromiter(map(ids.__getitem__, chunk_tokens), dtype=np.int32, count=len(chunk_tokens))
+                if len(ids) > counts.shape[0]:
+                    counts = np.concatenate([counts, np.zeros(max(len(ids), counts.shape[0]), np.int64)])
+                counts[: len(ids)] += np.bincount(chunk_ids, minlength=len(ids))
+                chunk_ids.tofile(raw)
+                n_tokens += len(chunk_tokens)
+                bar.update(len(chunk))
+        bar.close()
+        if n_tokens == 0:
+            raise WordlabError(f"{src}: the corpus is empty (no tokens)")
+        if line_starts[-1] != n_tokens:
+            line_starts.append(n_tokens)
+        words_first_seen = list(ids.keys())
+        counts = counts[: len(words_first_seen)]
+        del ids
+        # Final ids: count descending, then word, so every run orders the vocabulary alike.
+        order = sorted(range(len(words_first_seen)), key=lambda i: (-counts[i], words_first_seen[i]))
+        order_arr = np.asarray(order, dtype=np.int64)
+        remap = np.empty(len(order), dtype=np.int32)
+        remap[order_arr] = np.arange(len(order), dtype=np.int32)
+        words = [words_first_seen[i] for i in order]
+        sorted_counts = counts[order_arr]
+        raw_ids = np.memmap(raw_path, dtype=np.int32, mode="r")
+        with atomic_path(out / "tokens.npy") as tmp:
+            final = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.int32, shape=(n_tokens,))
+            step = 1 << 24
+            for start in range(0, n_tokens, step):
+                final[start : start + step] = remap[raw_ids[start : start + step]]
+            final.flush()
+            del final
+        del raw_ids
+    finally:
+        if raw_path.exists():
+            raw_path.unlink()
+    with atomic_path(out / "lines.npy") as tmp, open(tmp, "wb") as fh:
+        np.save(fh, np.asarray(line_starts, dtype=np.int64))
+    write_word_counts(out / "words.txt", words, sorted_counts)
+    meta = {"source": asdict(stamp), "n_tokens": n_tokens, "n_lines": len(line_starts) - 1, "n_words": len(words)}
+    with atomic_open(meta_path) as fh:
+        json.dump(meta, fh, indent=1)
+    return EncodedCorpus.load(out)
+
+
+def write_word_counts(path: str | os.PathLike, words: list[str], counts: np.ndarray) -> None:
+    """Write `word count` lines (GloVe's vocab.txt format), atomically."""
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        fh.writelines(f"{w} {int(c)}\n" for w, c in zip(words, counts, strict=True))
+
+
+def read_word_counts(path: Path) -> tuple[list[str], np.ndarray]:
+    words: list[str] = []
+    counts: list[int] = []
+    with open(require_file(path, "vocabulary file"), encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 2 or not parts[1].lstrip("-").isdigit():
+                raise WordlabError(f"{path}, line {lineno}: expected 'word count', got {line.strip()!r}")
+            words.append(parts[0])
+            counts.append(int(parts[1]))
+    return words, np.asarray(counts, dtype=np.int64)
+
