@@ -40,7 +40,9 @@ class TextOptions:
 
     def __post_init__(self) -> None:
         if self.tokenizer not in TOKENIZERS:
-            raise WordlabError(f"--tokenizer must be one of {', '.join(TOKENIZERS)}, not {self.tokenizer!r}")
+            raise WordlabError(
+                f"--tokenizer must be one of {', '.join(TOKENIZERS)}, not {self.tokenizer!r}"
+            )
         if self.encoding_errors not in ENCODING_ERRORS:
             raise WordlabError(
                 f"--encoding-errors must be one of {', '.join(ENCODING_ERRORS)}, not {self.encoding_errors!r}"
@@ -84,7 +86,9 @@ def iter_text_chunks(
             cut = _last_whitespace(pending)
             if cut < 0:
                 if len(pending) > _MAX_TOKEN_BYTES:
-                    raise WordlabError(f"{path}: no whitespace in {len(pending):,} bytes from byte offset {offset}")
+                    raise WordlabError(
+                        f"{path}: no whitespace in {len(pending):,} bytes from byte offset {offset}"
+                    )
                 continue
             yield _decode(pending[:cut], path, offset, errors)
             offset += cut
@@ -103,7 +107,9 @@ def _decode(data: bytes | bytearray, path: str | os.PathLike, offset: int, error
         ) from None
 
 
-def iter_lines(path: str | os.PathLike, options: TextOptions = TextOptions()) -> Iterator[list[str]]:
+def iter_lines(
+    path: str | os.PathLike, options: TextOptions = TextOptions()
+) -> Iterator[list[str]]:
     """Yield the tokens of each line (a very long line may come in several consecutive pieces).
 
     For models that want Python token lists (ELMo, NER); trainers use `encode_corpus` instead.
@@ -206,7 +212,12 @@ def encode_corpus(
     n_tokens = 0
     raw_path = out / "tokens.raw.tmp"
     size = src.stat().st_size
-    bar = Progress(size if src.suffix not in (".gz", ".bz2", ".xz") else None, f"reading {src.name}", "B", progress)
+    bar = Progress(
+        size if src.suffix not in (".gz", ".bz2", ".xz") else None,
+        f"reading {src.name}",
+        "B",
+        progress,
+    )
     try:
         with open(raw_path, "wb") as raw:
             line_open = False  # the last line of the previous chunk continues into this one
@@ -219,9 +230,13 @@ def encode_corpus(
                     chunk_tokens.extend(options.tokenize(piece))
                 if not chunk_tokens:
                     continue
-                chunk_ids = np.fromiter(map(ids.__getitem__, chunk_tokens), dtype=np.int32, count=len(chunk_tokens))
+                chunk_ids = np.fromiter(
+                    map(ids.__getitem__, chunk_tokens), dtype=np.int32, count=len(chunk_tokens)
+                )
                 if len(ids) > counts.shape[0]:
-                    counts = np.concatenate([counts, np.zeros(max(len(ids), counts.shape[0]), np.int64)])
+                    counts = np.concatenate(
+                        [counts, np.zeros(max(len(ids), counts.shape[0]), np.int64)]
+                    )
                 counts[: len(ids)] += np.bincount(chunk_ids, minlength=len(ids))
                 chunk_ids.tofile(raw)
                 n_tokens += len(chunk_tokens)
@@ -235,7 +250,9 @@ def encode_corpus(
         counts = counts[: len(words_first_seen)]
         del ids
         # Final ids: count descending, then word, so every run orders the vocabulary alike.
-        order = sorted(range(len(words_first_seen)), key=lambda i: (-counts[i], words_first_seen[i]))
+        order = sorted(
+            range(len(words_first_seen)), key=lambda i: (-counts[i], words_first_seen[i])
+        )
         order_arr = np.asarray(order, dtype=np.int64)
         remap = np.empty(len(order), dtype=np.int32)
         remap[order_arr] = np.arange(len(order), dtype=np.int32)
@@ -256,7 +273,12 @@ def encode_corpus(
     with atomic_path(out / "lines.npy") as tmp, open(tmp, "wb") as fh:
         np.save(fh, np.asarray(line_starts, dtype=np.int64))
     write_word_counts(out / "words.txt", words, sorted_counts)
-    meta = {"source": asdict(stamp), "n_tokens": n_tokens, "n_lines": len(line_starts) - 1, "n_words": len(words)}
+    meta = {
+        "source": asdict(stamp),
+        "n_tokens": n_tokens,
+        "n_lines": len(line_starts) - 1,
+        "n_words": len(words),
+    }
     with atomic_open(meta_path) as fh:
         json.dump(meta, fh, indent=1)
     return EncodedCorpus.load(out)
@@ -277,8 +299,36 @@ def read_word_counts(path: Path) -> tuple[list[str], np.ndarray]:
             if not parts:
                 continue
             if len(parts) != 2 or not parts[1].lstrip("-").isdigit():
-                raise WordlabError(f"{path}, line {lineno}: expected 'word count', got {line.strip()!r}")
+                raise WordlabError(
+                    f"{path}, line {lineno}: expected 'word count', got {line.strip()!r}"
+                )
             words.append(parts[0])
             counts.append(int(parts[1]))
     return words, np.asarray(counts, dtype=np.int64)
 
+
+def default_cache_dir(path: str | os.PathLike, options: TextOptions) -> Path:
+    """Where the encoding of `path` is kept when the caller names no folder: $WORDLAB_CACHE or ~/.cache/wordlab."""
+    import hashlib
+
+    root = Path(os.environ.get("WORDLAB_CACHE", Path.home() / ".cache" / "wordlab"))
+    key = hashlib.sha1(
+        f"{Path(path).resolve()}|{sorted(asdict(options).items())}".encode()
+    ).hexdigest()[:16]
+    return root / "corpora" / f"{Path(path).name}.{key}"
+
+
+def load_corpus(
+    source: str | os.PathLike | EncodedCorpus,
+    options: TextOptions = TextOptions(),
+    cache_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+) -> EncodedCorpus:
+    """An EncodedCorpus from a text file (encoded once, then reused), an encoded folder, or itself."""
+    if isinstance(source, EncodedCorpus):
+        return source
+    p = Path(source)
+    if p.is_dir():
+        return EncodedCorpus.load(p)
+    require_file(p, "corpus file")
+    return encode_corpus(p, cache_dir or default_cache_dir(p, options), options, progress)

@@ -39,7 +39,11 @@ class Vocab:
 
     @classmethod
     def from_corpus(
-        cls, corpus: EncodedCorpus, min_count: int = 5, max_vocab: int | None = None, min_size: int = 2
+        cls,
+        corpus: EncodedCorpus,
+        min_count: int = 5,
+        max_vocab: int | None = None,
+        min_size: int = 2,
     ) -> Vocab:
         """The corpus's words with count >= `min_count`, at most `max_vocab` of them."""
         if min_count < 1:
