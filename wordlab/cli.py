@@ -18,6 +18,11 @@ COMMANDS = [
     "vocab",
     "cooccur",
     "glove",
+    "ner",
+    "eval",
+    "nn",
+    "analogy",
+    "word2vec",
 ]
 
 

@@ -70,7 +70,8 @@ class Progress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-        elif self.enabled:
+        elif self.enabled and time.perf_counter() - self.start >= self._interval:
+            # short stages stay silent in logs; long ones end with a summary line
             print(self._line(time.perf_counter()) + " done", file=sys.stderr, flush=True)
 
     def __enter__(self) -> Progress:

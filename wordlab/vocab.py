@@ -76,3 +76,75 @@ class Vocab:
         """True when this vocabulary is a prefix of the corpus's, so ids agree."""
         n = len(self.words)
         return n <= len(corpus.words) and corpus.words[:n] == self.words
+
+    def keep_probabilities(self, sample: float) -> np.ndarray:
+        """Per-word probability of keeping an occurrence under word2vec's subsampling (`--sample`)."""
+        return keep_probabilities(self.counts, sample)
+
+    def noise_table(self, power: float = 0.75, size: int | None = None) -> np.ndarray:
+        """Negative-sampling table of word ids drawn from counts**power (word2vec.c's `table`)."""
+        return noise_table(self.counts, power, size)
+
+    def huffman(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Huffman codes, inner-node paths and offsets for hierarchical softmax (see huffman_codes)."""
+        return huffman_codes(self.counts)
+
+
+def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
+    """float32 probability that an occurrence of each word survives frequent-word subsampling.
+
+    word2vec.c: with t = sample * total, keep = (sqrt(count / t) + 1) * t / count, capped at 1
+    (the C tool compares the uncapped value with a uniform draw, which is the same thing).
+    `sample <= 0` keeps every occurrence.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if sample < 0:
+        raise WordlabError(f"--sample must be >= 0, got {sample}")
+    if sample == 0 or counts.size == 0:
+        return np.ones(counts.shape, dtype=np.float32)
+    t = sample * counts.sum()
+    with np.errstate(divide="ignore"):
+        keep = (np.sqrt(counts / t) + 1.0) * t / counts
+    return np.minimum(keep, 1.0).astype(np.float32)
+
+
+# word2vec.c uses 1e8 slots (400 MB); 1e7 keeps every word with probability >= 1e-7 represented
+# and stays in a few tens of MB. Small vocabularies get 1000 slots per word at most.
+NOISE_TABLE_SIZE = 10_000_000
+
+
+def noise_table(counts: np.ndarray, power: float = 0.75, size: int | None = None) -> np.ndarray:
+    """int32 table of word ids, word i filling a share count_i**power / sum of its slots.
+
+    Drawing a uniform slot draws a word from the smoothed unigram distribution, as word2vec.c's
+    InitUnigramTable (power 0.75) and fastText (power 0.5). Every word gets at least one slot,
+    so the table may be a few slots longer than `size` for very skewed counts.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.size == 0:
+        raise WordlabError("cannot build a noise table for an empty vocabulary")
+    if size is None:
+        size = int(min(NOISE_TABLE_SIZE, max(1000 * counts.size, 1_000_000)))
+    weights = counts**power
+    cum = np.cumsum(weights) / weights.sum()
+    ends = np.rint(cum * size).astype(np.int64)
+    ends[-1] = size
+    slots = np.maximum(np.diff(ends, prepend=0), 1)
+    return np.repeat(np.arange(counts.size, dtype=np.int32), slots)
+
+
+def huffman_codes(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Huffman tree over words sorted by count (descending), as word2vec.c's CreateBinaryTree.
+
+    Returns (codes uint8, points int32, offsets int64): word w's code bits and the inner nodes on
+    its path, both from the root down, are codes[offsets[w]:offsets[w+1]] and the same slice of
+    points; inner nodes are numbered 0..V-2 (the root is V-2), i.e. rows of the output matrix.
+    """
+    from wordlab.kernels.objectives import _huffman
+
+    counts = np.ascontiguousarray(counts, dtype=np.int64)
+    if counts.size < 2:
+        raise WordlabError("hierarchical softmax needs at least 2 words in the vocabulary")
+    if np.any(np.diff(counts) > 0):
+        raise WordlabError("huffman_codes needs counts sorted in descending order")
+    return _huffman(counts)

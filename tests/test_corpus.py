@@ -1,0 +1,104 @@
+"""Reading and encoding text: compression, long lines, line starts, UTF-8 errors, vocabulary order."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+
+import numpy as np
+import pytest
+
+from wordlab.corpus import TextOptions, encode_corpus, iter_lines, iter_text_chunks
+from wordlab.errors import WordlabError
+from wordlab.vocab import Vocab
+
+TEXT = "b a c a\n\nd b a\nc\n"
+
+
+@pytest.mark.parametrize(
+    "suffix,opener", [(".txt", open), (".gz", gzip.open), (".bz2", bz2.open), (".xz", lzma.open)]
+)
+def test_encode_reads_compressed_files_and_keeps_line_starts(tmp_path, suffix, opener):
+    path = tmp_path / f"c{suffix}"
+    with opener(path, "wt", encoding="utf-8") as fh:
+        fh.write(TEXT)
+    enc = encode_corpus(path, tmp_path / "enc", progress=False)
+    # counts a:3 b:2 c:2 d:1; ties ordered by word
+    assert enc.words == ["a", "b", "c", "d"]
+    assert enc.counts.tolist() == [3, 2, 2, 1]
+    assert [enc.words[i] for i in enc.tokens] == ["b", "a", "c", "a", "d", "b", "a", "c"]
+    assert enc.line_starts.tolist() == [0, 4, 7, 8]  # the empty line makes no sentence
+
+
+def test_long_line_read_in_small_chunks_is_not_cut(tmp_path):
+    words = [f"w{i % 37}" for i in range(5000)]
+    path = tmp_path / "one_line.txt"
+    path.write_text(" ".join(words), encoding="utf-8")
+    pieces = list(iter_text_chunks(path, chunk_bytes=64))
+    assert len(pieces) > 10
+    assert "".join(pieces).split() == words
+    enc = encode_corpus(path, tmp_path / "enc", progress=False)
+    assert enc.n_tokens == 5000 and enc.n_lines == 1
+
+
+def test_cached_encoding_is_reused_and_refreshed_on_change(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("x y z\n", encoding="utf-8")
+    first = encode_corpus(path, tmp_path / "enc", progress=False)
+    again = encode_corpus(path, tmp_path / "enc", progress=False)
+    assert again.words == first.words
+    path.write_text("x y z z\n", encoding="utf-8")
+    changed = encode_corpus(path, tmp_path / "enc", progress=False)
+    assert changed.n_tokens == 4
+
+
+def test_invalid_utf8_names_byte_offset_or_is_replaced(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"good words\nthen \xff bad\n")
+    with pytest.raises(WordlabError, match="byte offset 16"):
+        encode_corpus(path, tmp_path / "enc", progress=False)
+    enc = encode_corpus(
+        path, tmp_path / "enc2", TextOptions(encoding_errors="replace"), progress=False
+    )
+    assert "\ufffd" in enc.words
+
+
+def test_missing_and_empty_corpus_give_clear_errors(tmp_path):
+    with pytest.raises(WordlabError, match="corpus file not found"):
+        encode_corpus(tmp_path / "nope.txt", tmp_path / "enc", progress=False)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n  \n", encoding="utf-8")
+    with pytest.raises(WordlabError, match="empty"):
+        encode_corpus(empty, tmp_path / "enc", progress=False)
+
+
+def test_tokenizers_and_lowercase():
+    assert TextOptions().tokenize("Hello, World") == ["Hello,", "World"]
+    assert TextOptions(lowercase=True, tokenizer="simple").tokenize("Hello, World's end.") == [
+        "hello", ",", "world's", "end", "."]  # fmt: skip
+    with pytest.raises(WordlabError, match="--tokenizer"):
+        TextOptions(tokenizer="bpe")
+
+
+def test_iter_lines_joins_a_line_split_across_chunks(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("a b\nc d e\n", encoding="utf-8")
+    assert list(iter_lines(path)) == [["a", "b"], ["c", "d", "e"]]
+
+
+def test_vocab_prefix_min_count_max_vocab_and_too_small(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("a a a b b c\n", encoding="utf-8")
+    enc = encode_corpus(path, tmp_path / "enc", progress=False)
+    assert Vocab.from_corpus(enc, min_count=2).words == ["a", "b"]
+    assert Vocab.from_corpus(enc, min_count=1, max_vocab=2).words == ["a", "b"]
+    with pytest.raises(WordlabError, match="vocabulary too small"):
+        Vocab.from_corpus(enc, min_count=3)
+    v = Vocab.from_corpus(enc, min_count=1)
+    v.save(tmp_path / "vocab.txt")
+    back = Vocab.load(tmp_path / "vocab.txt")
+    assert back.words == v.words and np.array_equal(back.counts, v.counts)
+    (tmp_path / "bad_vocab.txt").write_text("a 3\nb\n", encoding="utf-8")
+    with pytest.raises(WordlabError, match="line 2"):
+        Vocab.load(tmp_path / "bad_vocab.txt")

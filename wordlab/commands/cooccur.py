@@ -1,0 +1,80 @@
+"""`wordlab cooccur` and `wordlab shuffle`: GloVe's cooccur and shuffle stages."""
+
+from __future__ import annotations
+
+import argparse
+
+from wordlab.commands.common import add_text_options, add_vocab_options, text_options
+from wordlab.cooccur import CooccurSettings, count_cooccurrences, shuffle_records
+from wordlab.corpus import load_corpus
+from wordlab.errors import WordlabError
+from wordlab.vocab import Vocab
+
+
+def add_window_options(p: argparse.ArgumentParser) -> None:
+    """--window, --left-only, --no-distance-weighting, --memory."""
+    g = p.add_argument_group("co-occurrence")
+    g.add_argument("--window", type=int, default=10, help="context words on each side (default 10)")
+    g.add_argument(
+        "--left-only", action="store_true", help="left context only (GloVe's -symmetric 0)"
+    )
+    g.add_argument(
+        "--no-distance-weighting",
+        action="store_true",
+        help="count 1 per pair instead of 1/distance",
+    )
+    g.add_argument("--memory", type=float, default=4.0, help="soft memory limit in GB (default 4)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("cooccur", help="count windowed co-occurrences into GloVe's binary format")
+    p.add_argument(
+        "--input", required=True, help="corpus: text (.gz/.bz2/.xz) or an encoded corpus folder"
+    )
+    p.add_argument(
+        "--output", required=True, help="co-occurrence file to write (GloVe binary records)"
+    )
+    p.add_argument(
+        "--vocab", default=None, help="vocabulary file from `wordlab vocab` (default: counted here)"
+    )
+    p.add_argument(
+        "--corpus-cache", default=None, help="folder for the encoded corpus (default: a user cache)"
+    )
+    p.add_argument("--threads", type=int, default=2, help="threads (default 2)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    add_window_options(p)
+    add_text_options(p)
+    add_vocab_options(p)
+    p.set_defaults(func=run)
+
+    s = sub.add_parser(
+        "shuffle", help="shuffle a co-occurrence file in bounded memory (GloVe's shuffle)"
+    )
+    s.add_argument("--input", required=True, help="co-occurrence file (GloVe binary records)")
+    s.add_argument("--output", required=True, help="shuffled file to write")
+    s.add_argument("--memory", type=float, default=4.0, help="soft memory limit in GB (default 4)")
+    s.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    s.set_defaults(func=run_shuffle)
+
+
+def run(args: argparse.Namespace) -> None:
+    corpus = load_corpus(args.input, text_options(args), args.corpus_cache, progress=not args.quiet)
+    if args.vocab:
+        vocab = Vocab.load(args.vocab)
+        if not vocab.matches_corpus(corpus):
+            raise WordlabError(
+                f"{args.vocab}: this vocabulary was not counted from {args.input} with the same text options "
+                "(its words must be the corpus's most frequent, in order)"
+            )
+    else:
+        vocab = Vocab.from_corpus(corpus, args.min_count, args.max_vocab)
+    settings = CooccurSettings(
+        args.window, not args.left_only, not args.no_distance_weighting, args.memory, args.threads
+    )
+    stats = count_cooccurrences(corpus, vocab, args.output, settings, progress=not args.quiet)
+    print(f"{stats.entries:,} non-zero entries ({stats.shards} spill shards) -> {args.output}")
+
+
+def run_shuffle(args: argparse.Namespace) -> None:
+    n = shuffle_records(args.input, args.output, args.memory, args.seed)
+    print(f"{n:,} records shuffled -> {args.output}")

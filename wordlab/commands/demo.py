@@ -1,0 +1,48 @@
+"""`wordlab demo`: GloVe on the Jane Austen sample shipped in the package, then nearest neighbours."""
+
+from __future__ import annotations
+
+import argparse
+from importlib import resources
+from pathlib import Path
+
+from wordlab.corpus import TextOptions
+from wordlab.models.glove import GloVe
+
+QUERIES = ("elizabeth", "sister", "happy", "letter", "morning", "ten")
+
+
+def sample_path() -> Path:
+    """The shipped public-domain sample: Jane Austen's six novels (Project Gutenberg), .xz."""
+    return Path(str(resources.files("wordlab") / "data" / "austen-6-novels.txt.xz"))
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="train GloVe on the shipped Austen sample and print neighbours")
+    p.add_argument(
+        "--output", default="wordlab-demo", help="folder for the results (default ./wordlab-demo)"
+    )
+    p.add_argument("--epochs", type=int, default=25, help="training epochs (default 25)")
+    p.add_argument("--threads", type=int, default=2, help="threads (default 2)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    out = Path(args.output)
+    print(f"GloVe on {sample_path().name} (718k words): dim 50, window 10, min-count 5 -> {out}/")
+    model = GloVe(
+        dim=50, window=10, min_count=5, epochs=args.epochs, threads=args.threads, x_max=10.0
+    )
+    model.fit(
+        sample_path(),
+        workdir=out,
+        text=TextOptions(lowercase=True, tokenizer="simple"),
+        progress=not args.quiet,
+    )
+    vectors = model.vectors
+    vectors.save(out / "vectors.txt", "glove")
+    print(f"\n{len(vectors):,} vectors -> {out / 'vectors.txt'}\nnearest neighbours:")
+    for word in QUERIES:
+        near = ", ".join(w for w, _ in vectors.most_similar(word, topn=6))
+        print(f"  {word:10s} {near}")

@@ -1,0 +1,153 @@
+"""`wordlab eval`: score a vectors file on word-similarity and word-analogy test sets.
+
+wordlab eval vectors.txt --similarity wordsim353.tsv simlex999.txt --analogy questions-words.txt
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from wordlab.errors import WordlabError
+from wordlab.fileio import atomic_open
+
+
+def add_vectors_options(parser: argparse.ArgumentParser) -> None:
+    """VECTORS, --format and --limit: which vectors file to read and how."""
+    from wordlab.vectors import FORMATS
+
+    parser.add_argument("vectors", metavar="VECTORS", help="vectors file (text or binary)")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="vectors file format (default: detected from the file)",
+    )
+    parser.add_argument(
+        "--limit", type=int, default=None, help="read only the first N vectors of the file"
+    )
+
+
+def load_vectors(args: argparse.Namespace):
+    """The Vectors named by add_vectors_options's arguments."""
+    from wordlab.vectors import Vectors
+
+    return Vectors.load(args.vectors, fmt=args.format, limit=args.limit)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `eval` subcommand."""
+    p = subparsers.add_parser(
+        "eval",
+        help="score vectors on word similarity and analogy test sets",
+        description=(
+            "Score word vectors on similarity datasets (Pearson and Spearman against human "
+            "scores) and analogy datasets (accuracy per section, semantic, syntactic, total), "
+            "with the number of pairs/questions used and skipped as out-of-vocabulary. Numbers "
+            "agree with gensim's evaluate_word_pairs / evaluate_word_analogies."
+        ),
+    )
+    add_vectors_options(p)
+    p.add_argument("--similarity", nargs="+", default=[], metavar="FILE", help="similarity sets")
+    p.add_argument("--analogy", nargs="+", default=[], metavar="FILE", help="analogy sets")
+    p.add_argument("--json", metavar="OUT", help="also write all numbers to this JSON file")
+    p.add_argument(
+        "--restrict-vocab",
+        type=int,
+        default=30000,
+        help="analogies: only the N most frequent words are known and answers (default 30000)",
+    )
+    p.add_argument(
+        "--similarity-restrict-vocab",
+        type=int,
+        default=300000,
+        help="similarity: only the N most frequent words are known (default 300000, as gensim)",
+    )
+    p.add_argument(
+        "--method",
+        choices=("3cosadd", "3cosmul"),
+        default="3cosadd",
+        help="analogy objective (default 3cosadd; 3cosmul: Levy and Goldberg 2014)",
+    )
+    p.add_argument(
+        "--case-sensitive",
+        action="store_true",
+        help="match words exactly (default: case-insensitive, the most frequent variant wins)",
+    )
+    p.add_argument(
+        "--dummy4unknown",
+        action="store_true",
+        help="score out-of-vocabulary pairs as similarity 0 and questions as wrong, not skipped",
+    )
+    p.set_defaults(func=run)
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.2f}%"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the vectors, score every dataset, print tables (and write JSON)."""
+    from wordlab.evaluation.analogy import evaluate_analogy
+    from wordlab.evaluation.similarity import evaluate_similarity
+
+    if not args.similarity and not args.analogy:
+        raise WordlabError("give at least one --similarity or --analogy file")
+    for name in ("restrict_vocab", "similarity_restrict_vocab"):
+        if getattr(args, name) < 1:
+            raise WordlabError(f"--{name.replace('_', '-')} must be at least 1")
+    vectors = load_vectors(args)
+    print(f"vectors: {args.vectors} ({len(vectors):,} words, dim {vectors.dim})")
+    report: dict = {
+        "vectors": args.vectors,
+        "words": len(vectors),
+        "dim": vectors.dim,
+        "similarity": [],
+        "analogy": [],
+    }
+    case_insensitive = not args.case_sensitive
+    if args.similarity:
+        print()
+        print(
+            f"{'similarity':<24} {'pearson':>8} {'spearman':>9} {'pairs':>6} {'used':>6} "
+            f"{'oov':>5} {'coverage':>9}"
+        )
+        for path in args.similarity:
+            r = evaluate_similarity(
+                vectors,
+                path,
+                restrict_vocab=args.similarity_restrict_vocab,
+                case_insensitive=case_insensitive,
+                dummy4unknown=args.dummy4unknown,
+            )
+            report["similarity"].append(r.to_dict())
+            print(
+                f"{r.dataset:<24} {r.pearson:>8.4f} {r.spearman:>9.4f} {r.pairs:>6} {r.used:>6} "
+                f"{r.oov:>5} {_pct(r.coverage):>9}"
+            )
+    for path in args.analogy:
+        r = evaluate_analogy(
+            vectors,
+            path,
+            restrict_vocab=args.restrict_vocab,
+            method=args.method,
+            case_insensitive=case_insensitive,
+            dummy4unknown=args.dummy4unknown,
+        )
+        report["analogy"].append(r.to_dict())
+        print()
+        print(f"analogy: {r.dataset} ({r.method}, {args.restrict_vocab:,} most frequent words)")
+        print(f"{'section':<30} {'accuracy':>9} {'correct':>8} {'used':>6} {'skipped':>8}")
+        groups = [g for g in (r.semantic, r.syntactic) if g is not None]
+        for s in [*r.sections, None, *groups, r.total]:
+            if s is None:
+                print("-" * 65)
+                continue
+            print(f"{s.name:<30} {_pct(s.accuracy):>9} {s.correct:>8} {s.used:>6} {s.skipped:>8}")
+        print(f"coverage: {_pct(r.coverage)} of {r.total.questions} questions")
+    if args.json:
+        with atomic_open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(report, fh, indent=2)
+            fh.write("\n")
+        print(f"\nwrote {args.json}")
+    return 0

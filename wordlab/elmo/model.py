@@ -1,0 +1,199 @@
+"""A trained ELMo: load it, embed sentences into L+1 layers of contextual vectors, score text.
+
+Model files in a folder: `model.npz` (every weight, by its PyTorch state_dict name), `model.json`
+(settings: the ElmoConfig and text options) and `vocab.txt` (the softmax's words). Nothing is
+unpickled on loading.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from wordlab.corpus import TextOptions, load_corpus
+from wordlab.elmo.bilm import BiLM
+from wordlab.elmo.charcnn import BOS_TOKEN, EOS_TOKEN, encode_word
+from wordlab.elmo.config import ElmoConfig
+from wordlab.elmo.data import TokenStream, n_classes
+from wordlab.errors import WordlabError
+from wordlab.modelio import load_model, save_model
+from wordlab.vocab import Vocab
+
+KIND = "elmo"
+LAYER_CHOICES = ("all", "average")
+
+
+class Elmo:
+    """A biLM with its settings and vocabulary; `embed` gives (layers, tokens, dim) per sentence."""
+
+    def __init__(
+        self,
+        bilm: BiLM,
+        config: ElmoConfig,
+        vocab: Vocab,
+        text_options: TextOptions = TextOptions(),
+    ) -> None:
+        self.bilm = bilm
+        self.config = config
+        self.vocab = vocab
+        self.text_options = text_options
+        self._chars: dict[str, np.ndarray] = {}
+
+    @property
+    def n_layers(self) -> int:
+        """L+1: the token layer and one per LSTM layer."""
+        return self.config.lstm_layers + 1
+
+    @property
+    def dim(self) -> int:
+        """Width of every layer (forward and backward side by side)."""
+        return self.config.output_dim
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.bilm.parameters()).device
+
+    def save(self, directory: str | os.PathLike) -> Path:
+        """Write model.npz, model.json and vocab.txt into `directory`."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        arrays = {n: t.detach().cpu().numpy() for n, t in self.bilm.state_dict().items()}
+        settings = {
+            "kind": KIND,
+            "format": 1,
+            "config": self.config.to_dict(),
+            "text_options": asdict(self.text_options),
+            "n_classes": self.bilm.n_classes,
+        }
+        save_model(d / "model", arrays, settings)
+        self.vocab.save(d / "vocab.txt")
+        return d
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike, device: str = "cpu") -> Elmo:
+        """Open a model folder written by `save` (or by training)."""
+        d = Path(directory)
+        if not d.is_dir():
+            raise WordlabError(f"ELMo model folder not found: {d}")
+        arrays, settings = load_model(d / "model", KIND)
+        config = ElmoConfig.from_dict(settings["config"])
+        vocab = Vocab.load(d / "vocab.txt")
+        if settings["n_classes"] != n_classes(vocab.words):
+            raise WordlabError(f"{d / 'vocab.txt'} does not match {d / 'model.json'}")
+        bilm = BiLM(config, settings["n_classes"])
+        try:
+            bilm.load_state_dict({k: torch.from_numpy(v) for k, v in arrays.items()}, strict=True)
+        except RuntimeError as exc:
+            raise WordlabError(f"{d / 'model.npz'}: weights do not fit the settings ({exc})") from None
+        bilm.to(device).eval()
+        return cls(bilm, config, vocab, TextOptions(**settings["text_options"]))
+
+    def _word_chars(self, word: str) -> np.ndarray:
+        ids = self._chars.get(word)
+        if ids is None:
+            ids = np.asarray(encode_word(word, self.config.max_chars), dtype=np.int64)
+            if len(self._chars) < 1_000_000:
+                self._chars[word] = ids
+        return ids
+
+    def layers(self, sentences: list[list[str]], batch_size: int = 64) -> list[np.ndarray]:
+        """All L+1 layers for each sentence: arrays of shape (L+1, n_tokens, dim), float32."""
+        lower = self.text_options.lowercase
+        results: list[np.ndarray | None] = [None] * len(sentences)
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        self.bilm.eval()
+        dev = self.device
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            width = len(sentences[idx[-1]]) + 2
+            chars = np.zeros((len(idx), width, self.config.max_chars), dtype=np.int64)
+            lengths = np.zeros(len(idx), dtype=np.int64)
+            for row, i in enumerate(idx):
+                toks = [w.lower() if lower else w for w in sentences[i]]
+                for j, w in enumerate([BOS_TOKEN, *toks, EOS_TOKEN]):
+                    chars[row, j] = self._word_chars(w)
+                lengths[row] = len(toks) + 2
+            with torch.no_grad():
+                out = self.bilm.layers(
+                    torch.from_numpy(chars).to(dev), torch.from_numpy(lengths).to(dev)
+                )
+            out_np = out.cpu().numpy()
+            for row, i in enumerate(idx):
+                results[i] = np.ascontiguousarray(out_np[row, :, 1 : lengths[row] - 1])
+        return results  # type: ignore[return-value]
+
+    def embed(
+        self,
+        sentences: list[list[str]] | list[str],
+        layers: str | int = "all",
+        batch_size: int = 64,
+    ) -> list[np.ndarray] | np.ndarray:
+        """Contextual vectors: per sentence (L+1, tokens, dim) for layers='all', else (tokens, dim).
+
+        `layers` is 'all', 'average' (the mean of the L+1 layers) or one layer's index. Given one
+        sentence (a list of strings) instead of a list of sentences, returns its array alone.
+        """
+        single = len(sentences) > 0 and isinstance(sentences[0], str)
+        batch = [list(sentences)] if single else [list(s) for s in sentences]  # type: ignore[arg-type]
+        select = self._selector(layers)
+        out = [select(a) for a in self.layers(batch, batch_size)]
+        return out[0] if single else out
+
+    def _selector(self, layers: str | int):
+        if layers == "all":
+            return lambda a: a
+        if layers == "average":
+            return lambda a: a.mean(axis=0)
+        try:
+            k = int(layers)
+        except (TypeError, ValueError):
+            raise WordlabError(
+                f"--layers must be 'all', 'average' or a layer number, not {layers!r}"
+            ) from None
+        if not 0 <= k < self.n_layers:
+            raise WordlabError(f"--layers {k}: the model has layers 0 to {self.n_layers - 1}")
+        return lambda a: a[k]
+
+    def perplexity(
+        self,
+        text: str | os.PathLike,
+        batch_size: int | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        progress: bool = False,
+    ) -> dict[str, float]:
+        """Forward, backward and joint perplexity of the model on a text file (or encoded corpus)."""
+        from wordlab.elmo.train import evaluate
+
+        corpus = load_corpus(text, self.text_options, cache_dir=cache_dir, progress=progress)
+        stream = TokenStream.from_corpus(corpus, self.vocab.words, self.config.max_chars)
+        return evaluate(
+            self.bilm,
+            stream,
+            batch_size or self.config.batch_size,
+            self.config.unroll,
+            self.device,
+            progress,
+        )
+
+
+class ElmoEmbedder:
+    """The NER evaluation's embedder protocol: `name`, `dim`, `embed(sentences)` -> (tokens, dim) each.
+
+    `layer` is 'average' (mean of the L+1 layers, the default) or one layer's index.
+    """
+
+    def __init__(self, model: Elmo | str | os.PathLike, layer: str | int = "average") -> None:
+        self.model = model if isinstance(model, Elmo) else Elmo.load(model)
+        self.layer = layer
+        self.model._selector(layer)  # validate now, not at the first sentence
+        where = "" if isinstance(model, Elmo) else f" {Path(model).name}"
+        self.name = f"elmo{where} ({layer})"
+        self.dim = self.model.dim
+
+    def embed(self, sentences: list[list[str]]) -> list[np.ndarray]:
+        """One float32 array (n_tokens, dim) per sentence."""
+        return self.model.embed(sentences, self.layer)  # type: ignore[return-value]

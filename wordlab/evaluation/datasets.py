@@ -1,0 +1,153 @@
+"""Readers for word-similarity and word-analogy test sets in their usual layouts.
+
+Similarity: one pair per line, ``word1 word2 score`` separated by tabs (WordSim353, SimLex-999 as
+gensim ships them), by spaces (MEN, RW: extra columns after the score are ignored) or by commas
+(CSV); ``#`` lines are comments and a first row whose score is not a number is a header.
+
+Analogy: the Google layout, ``: section`` lines each followed by ``a b c d`` questions; a file of
+plain ``a b c d`` lines is one section named after the file.
+
+Every malformed line is an error naming the file and line: a silently skipped line changes a score.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wordlab.errors import WordlabError
+from wordlab.fileio import open_binary
+
+
+@dataclass
+class SimilarityDataset:
+    """Word pairs with human scores, in file order."""
+
+    name: str
+    path: str
+    pairs: list[tuple[str, str, float]]
+    line_numbers: list[int] = field(default_factory=list)
+
+
+@dataclass
+class AnalogySection:
+    """One `: section` of an analogy file: its name and its (a, b, c, d) questions."""
+
+    name: str
+    questions: list[tuple[str, str, str, str]] = field(default_factory=list)
+    line_numbers: list[int] = field(default_factory=list)
+
+
+@dataclass
+class AnalogyDataset:
+    """An analogy test set: sections in file order."""
+
+    name: str
+    path: str
+    sections: list[AnalogySection]
+
+    @property
+    def n_questions(self) -> int:
+        """Questions in all sections."""
+        return sum(len(s.questions) for s in self.sections)
+
+
+def dataset_name(path: str | os.PathLike) -> str:
+    """A short name for a dataset file: its name without directory and known suffixes."""
+    name = Path(path).name
+    for suffix in (".gz", ".bz2", ".xz", ".txt", ".tsv", ".csv"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    return name
+
+
+def _read_lines(path: str | os.PathLike) -> list[str]:
+    with open_binary(path) as fh:
+        data = fh.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise WordlabError(f"{path}:{line}: not valid UTF-8 ({exc.reason})") from None
+    return text.splitlines()
+
+
+def _split_pair_line(line: str, delimiter: str | None) -> list[str]:
+    if delimiter is not None:
+        return [f.strip() for f in line.split(delimiter)]
+    if "\t" in line:
+        return [f.strip() for f in line.split("\t")]
+    if "," in line:
+        return [f.strip() for f in next(csv.reader([line]))]
+    return line.split()
+
+
+def _as_score(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def read_similarity(
+    path: str | os.PathLike, delimiter: str | None = None, lowercase: bool = False
+) -> SimilarityDataset:
+    """Read `word1 word2 score` pairs (tab, space or comma separated; `#` comments; CSV header)."""
+    pairs: list[tuple[str, str, float]] = []
+    lines: list[int] = []
+    seen_data = False
+    for line_no, raw in enumerate(_read_lines(path), start=1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        fields = _split_pair_line(raw, delimiter)
+        score = _as_score(fields[2]) if len(fields) >= 3 else None
+        if score is None and not seen_data and len(fields) >= 3:
+            seen_data = True  # a header row such as "word1,word2,score"
+            continue
+        seen_data = True
+        if len(fields) < 3 or not fields[0] or not fields[1] or score is None:
+            raise WordlabError(
+                f"{path}:{line_no}: expected 'word1 word2 score', got {raw.strip()[:80]!r}"
+            )
+        w1, w2 = (fields[0].lower(), fields[1].lower()) if lowercase else (fields[0], fields[1])
+        pairs.append((w1, w2, score))
+        lines.append(line_no)
+    if not pairs:
+        raise WordlabError(f"{path}: no word pairs found")
+    return SimilarityDataset(dataset_name(path), str(path), pairs, lines)
+
+
+def read_analogies(path: str | os.PathLike, lowercase: bool = False) -> AnalogyDataset:
+    """Read an analogy file: `: section` headers and `a b c d` questions (sections optional)."""
+    sections: list[AnalogySection] = []
+    current: AnalogySection | None = None
+    for line_no, raw in enumerate(_read_lines(path), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith(":"):
+            name = line[1:].strip()
+            if not name:
+                raise WordlabError(f"{path}:{line_no}: section header without a name")
+            current = AnalogySection(name)
+            sections.append(current)
+            continue
+        words = line.split()
+        if len(words) != 4:
+            raise WordlabError(
+                f"{path}:{line_no}: expected four words 'a b c d', got {len(words)}: {line[:80]!r}"
+            )
+        if lowercase:
+            words = [w.lower() for w in words]
+        if current is None:
+            current = AnalogySection(dataset_name(path))
+            sections.append(current)
+        current.questions.append((words[0], words[1], words[2], words[3]))
+        current.line_numbers.append(line_no)
+    if not any(s.questions for s in sections):
+        raise WordlabError(f"{path}: no analogy questions found")
+    return AnalogyDataset(dataset_name(path), str(path), sections)

@@ -1,0 +1,1 @@
+"""Compiled Numba kernels, one module per model: plain arrays in and out."""

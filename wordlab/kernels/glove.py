@@ -1,0 +1,72 @@
+"""Compiled GloVe training: AdaGrad over co-occurrence records, one call per thread and epoch.
+
+Parameters follow GloVe's glove.c layout: `params` has 2V rows (V word vectors, then V context
+vectors) of dim + 1 values, the last being the bias; `gradsq` is the same shape and starts at 1.
+The update is glove.c's: gradient components clipped to +-grad_clip, AdaGrad steps for the vectors
+scaled by eta, the bias steps taken from the weighted error itself (as glove.c does).
+Computation is in float32 (glove.c uses double), which the vectorised inner loops exploit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+def train_records(
+    word1, word2, value, start, stop, params, gradsq, vocab_size, x_max, alpha, eta, grad_clip
+):
+    """One pass over records [start, stop) (1-based ids, GloVe format); returns (cost, bad count).
+
+    `bad` counts records whose error was not finite; they are skipped, and the caller stops the run.
+    """
+    dim = params.shape[1] - 1
+    cost = 0.0
+    bad = 0
+    log_x_max = math.log(x_max)
+    upd1 = np.empty(dim, dtype=np.float32)
+    upd2 = np.empty(dim, dtype=np.float32)
+    for k in range(start, stop):
+        l1 = word1[k] - 1
+        l2 = word2[k] - 1 + vocab_size
+        x = value[k]
+        if l1 < 0 or l2 < vocab_size:
+            continue
+        w1 = params[l1]
+        w2 = params[l2]
+        g1 = gradsq[l1]
+        g2 = gradsq[l2]
+        dot = np.float32(0.0)
+        for b in range(dim):
+            dot += w1[b] * w2[b]
+        log_x = math.log(x)
+        diff = dot + w1[dim] + w2[dim] - np.float32(log_x)
+        if x > x_max:
+            fdiff = diff
+        else:
+            fdiff = np.float32(math.exp(alpha * (log_x - log_x_max))) * diff
+        if not (math.isfinite(diff) and math.isfinite(fdiff)):
+            bad += 1
+            continue
+        cost += 0.5 * fdiff * diff
+        efd = np.float32(eta) * fdiff
+        clip = np.float32(grad_clip * eta)
+        for b in range(dim):
+            t1 = min(max(efd * w2[b], -clip), clip)
+            t2 = min(max(efd * w1[b], -clip), clip)
+            upd1[b] = t1 / math.sqrt(g1[b])
+            upd2[b] = t2 / math.sqrt(g2[b])
+            g1[b] += t1 * t1
+            g2[b] += t2 * t2
+        for b in range(dim):
+            w1[b] -= upd1[b]
+            w2[b] -= upd2[b]
+        w1[dim] -= fdiff / math.sqrt(g1[dim])
+        w2[dim] -= fdiff / math.sqrt(g2[dim])
+        fsq = fdiff * fdiff
+        g1[dim] += fsq
+        g2[dim] += fsq
+    return cost, bad

@@ -1,0 +1,291 @@
+"""Training objectives written once, shared by word2vec and fastText kernels (Numba, nogil).
+
+Every objective scores one hidden vector against rows of an output matrix, updates those output
+rows in place (SGD, Hogwild-safe: no locks) and ADDS the update for the hidden vector into a buffer
+the caller owns; it returns the loss (natural log, summed over the binary/softmax terms it computed).
+
+Conventions (all arrays C-contiguous):
+- `hidden`: float32[dim], the input representation h (a row of the input matrix for skip-gram,
+  the mean/sum of context rows for CBOW, the mean of word+n-gram rows for fastText). Not modified.
+- `grad`: float32[dim]. The objective does `grad += -lr * dLoss/dh`, i.e. the step the caller adds
+  to every input row that built h once all objectives ran (word2vec's `neu1e`, fastText's `grad_`).
+  Zero it yourself before the first objective of a position.
+- `wo`: float32[n_out, dim], output matrix, rows updated in place: `wo[r] += -lr * dLoss/dwo[r]`,
+  computed with `hidden` (the gradient for `grad` uses the row BEFORE its update, as the C tools do).
+- `lr`: learning rate (float). `state`: uint64[1], the word2vec LCG state (see `lcg_next`), advanced
+  in place; each thread owns its own.
+
+Signatures:
+    lcg_next(state) -> uint64                  state[0] = state[0] * 25214903917 + 11; returns it
+    sigmoid(f) -> float32                      C table (MAX_EXP 6, EXP_TABLE_SIZE 1000), 0/1 outside
+    softplus(f) -> float32                     log(1 + e^f) from a table on the same grid
+    binary_logistic(hidden, grad, wo, row, label, lr) -> loss
+        one logistic unit: p = sigmoid(wo[row].h), target `label` (1 or 0); as word2vec's
+        negative-sampling step (saturated scores still give the clamped update g = lr*(label-0/1)).
+        fastText's binaryLogistic; loss = -log p (label 1) or -log(1-p) (label 0).
+    negative_sampling(hidden, grad, wo, target, noise, negative, lr, state) -> loss
+        label 1 on `target`, then `negative` draws noise[(lcg_next(state) >> 16) % len(noise)],
+        each label 0; a draw equal to `target` is skipped (not redrawn), as word2vec.c does.
+    hierarchical_softmax(hidden, grad, wo, codes, points, lr) -> loss
+        codes: uint8[L], points: int32[L] for one word (see wordlab.vocab.huffman_codes; slice
+        codes[offsets[w]:offsets[w+1]]); node d has label 1 - codes[d] on row points[d] of `wo`
+        (wo has n_words - 1 rows). As word2vec.c, nodes with |score| >= MAX_EXP get no update
+        (their loss is still counted).
+    hierarchical_softmax_range(hidden, grad, wo, codes, points, begin, end, lr) -> loss
+        the same on codes[begin:end] / points[begin:end] of the flat arrays, with no slicing
+        (a slice in a hot loop costs two atomic reference-count updates in Numba).
+    softmax(hidden, grad, wo, target, lr, scores) -> loss
+        full softmax over all rows of `wo`; `scores` is a float32[n_out] scratch buffer that holds
+        the probabilities afterwards; loss = -log p[target]. (fastText's softmax loss.)
+    one_vs_all(hidden, grad, wo, targets, lr) -> loss
+        an independent binary_logistic on every row of `wo`, label 1 iff the row is in `targets`
+        (int32 array). (fastText's one-vs-all loss, for multi-label classification.)
+    softmax_scores(hidden, wo, scores) -> None
+        probabilities only (prediction), no update.
+
+Build the `noise` table with wordlab.vocab.noise_table(counts, power) (word2vec uses 0.75,
+fastText 0.5) and the Huffman arrays with wordlab.vocab.huffman_codes(counts).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+MAX_EXP = 6.0
+EXP_TABLE_SIZE = 1000
+# word2vec.c's expTable: sigmoid sampled at the left edge of each of 1000 bins over [-6, 6).
+_GRID = (np.arange(EXP_TABLE_SIZE, dtype=np.float64) / EXP_TABLE_SIZE * 2 - 1) * MAX_EXP
+SIGMOID_TABLE = (1.0 / (1.0 + np.exp(-_GRID))).astype(np.float32)
+# log(1 + e^x) on the same grid, for the loss: -log p = softplus(f) - f, -log(1 - p) = softplus(f).
+SOFTPLUS_TABLE = np.log1p(np.exp(_GRID)).astype(np.float32)
+_SCALE = EXP_TABLE_SIZE / MAX_EXP / 2.0
+
+LCG_MULTIPLIER = np.uint64(25214903917)
+LCG_INCREMENT = np.uint64(11)
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def lcg_next(state: np.ndarray) -> np.uint64:
+    """Advance word2vec's linear congruential generator in place and return the new state."""
+    r = state[0] * np.uint64(25214903917) + np.uint64(11)
+    state[0] = r
+    return r
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def sigmoid(f: float) -> np.float32:
+    """Logistic function from word2vec's table; exactly 0 or 1 outside (-MAX_EXP, MAX_EXP)."""
+    if f >= MAX_EXP:
+        return np.float32(1.0)
+    if f <= -MAX_EXP:
+        return np.float32(0.0)
+    return SIGMOID_TABLE[int((f + MAX_EXP) * _SCALE)]
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def softplus(f: float) -> np.float32:
+    """log(1 + e^f) from a table on the sigmoid's grid (linear/zero beyond MAX_EXP), for losses."""
+    if f >= MAX_EXP:
+        return np.float32(f)
+    if f <= -MAX_EXP:
+        return np.float32(0.0)
+    return SOFTPLUS_TABLE[int((f + MAX_EXP) * _SCALE)]
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _dot_row(hidden: np.ndarray, wo: np.ndarray, row: int) -> np.float32:
+    f = np.float32(0.0)
+    for k in range(hidden.shape[0]):
+        f += hidden[k] * wo[row, k]
+    return f
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _update(hidden: np.ndarray, grad: np.ndarray, wo: np.ndarray, row: int, g: np.float32) -> None:
+    # grad += g * wo[row] (old row), then wo[row] += g * hidden.
+    for k in range(hidden.shape[0]):
+        w = wo[row, k]
+        grad[k] += g * w
+        wo[row, k] = w + g * hidden[k]
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def binary_logistic(
+    hidden: np.ndarray, grad: np.ndarray, wo: np.ndarray, row: int, label: int, lr: float
+) -> float:
+    """One logistic unit on wo[row]: the negative-sampling / one-vs-all building block."""
+    f = _dot_row(hidden, wo, row)
+    g = np.float32(lr * (label - sigmoid(f)))
+    _update(hidden, grad, wo, row, g)
+    sp = softplus(f)
+    return sp - f if label else sp
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def negative_sampling(
+    hidden: np.ndarray,
+    grad: np.ndarray,
+    wo: np.ndarray,
+    target: int,
+    noise: np.ndarray,
+    negative: int,
+    lr: float,
+    state: np.ndarray,
+) -> float:
+    """Logistic loss on `target` (label 1) and `negative` noise rows (label 0), as word2vec.c."""
+    loss = binary_logistic(hidden, grad, wo, target, 1, lr)
+    n = np.uint64(noise.shape[0])
+    for _ in range(negative):
+        r = lcg_next(state)
+        row = noise[(r >> np.uint64(16)) % n]
+        if row == target:
+            continue
+        loss += binary_logistic(hidden, grad, wo, row, 0, lr)
+    return loss
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def hierarchical_softmax_range(
+    hidden: np.ndarray,
+    grad: np.ndarray,
+    wo: np.ndarray,
+    codes: np.ndarray,
+    points: np.ndarray,
+    begin: int,
+    end: int,
+    lr: float,
+) -> float:
+    """hierarchical_softmax on codes[begin:end], points[begin:end] without making slices."""
+    loss = 0.0
+    for d in range(begin, end):
+        row = points[d]
+        f = _dot_row(hidden, wo, row)
+        label = 1 - np.int64(codes[d])
+        sp = softplus(f)
+        loss += sp - f if label else sp
+        if f <= -MAX_EXP or f >= MAX_EXP:
+            continue  # word2vec.c leaves saturated nodes alone
+        g = np.float32(lr * (label - SIGMOID_TABLE[int((f + MAX_EXP) * _SCALE)]))
+        _update(hidden, grad, wo, row, g)
+    return loss
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def hierarchical_softmax(
+    hidden: np.ndarray,
+    grad: np.ndarray,
+    wo: np.ndarray,
+    codes: np.ndarray,
+    points: np.ndarray,
+    lr: float,
+) -> float:
+    """Binary decisions along one word's Huffman path (label 1 - code), as word2vec.c."""
+    return hierarchical_softmax_range(hidden, grad, wo, codes, points, 0, codes.shape[0], lr)
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def softmax_scores(hidden: np.ndarray, wo: np.ndarray, scores: np.ndarray) -> None:
+    """Softmax probabilities of every row of `wo` given `hidden`, into `scores` (no update)."""
+    n = wo.shape[0]
+    top = -np.inf
+    for i in range(n):
+        s = _dot_row(hidden, wo, i)
+        scores[i] = s
+        if s > top:
+            top = s
+    z = 0.0
+    for i in range(n):
+        e = math.exp(scores[i] - top)
+        scores[i] = e
+        z += e
+    inv = 1.0 / z
+    for i in range(n):
+        scores[i] *= inv
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def softmax(
+    hidden: np.ndarray,
+    grad: np.ndarray,
+    wo: np.ndarray,
+    target: int,
+    lr: float,
+    scores: np.ndarray,
+) -> float:
+    """Full softmax cross-entropy on `target`, updating every output row (fastText's softmax)."""
+    softmax_scores(hidden, wo, scores)
+    p = scores[target]
+    for i in range(wo.shape[0]):
+        label = 1.0 if i == target else 0.0
+        _update(hidden, grad, wo, i, np.float32(lr * (label - scores[i])))
+    return -math.log(max(p, 1e-30))
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def one_vs_all(
+    hidden: np.ndarray, grad: np.ndarray, wo: np.ndarray, targets: np.ndarray, lr: float
+) -> float:
+    """Independent logistic unit per output row, positive iff the row is in `targets`."""
+    loss = 0.0
+    for i in range(wo.shape[0]):
+        label = 0
+        for t in targets:
+            if t == i:
+                label = 1
+                break
+        loss += binary_logistic(hidden, grad, wo, i, label, lr)
+    return loss
+
+
+@njit(cache=True, nogil=True)
+def _huffman(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # word2vec.c's CreateBinaryTree: counts sorted descending; two cursors merge the leaves (right
+    # to left) with the inner nodes (left to right), so the tree is built in O(V).
+    v = counts.shape[0]
+    count = np.empty(2 * v, dtype=np.int64)
+    count[:v] = counts
+    count[v:] = np.int64(1) << np.int64(60)
+    parent = np.zeros(2 * v, dtype=np.int64)
+    binary = np.zeros(2 * v, dtype=np.uint8)
+    pos1 = v - 1
+    pos2 = v
+    for a in range(v - 1):
+        mins = np.empty(2, dtype=np.int64)
+        for j in range(2):
+            if pos1 >= 0 and count[pos1] < count[pos2]:
+                mins[j] = pos1
+                pos1 -= 1
+            else:
+                mins[j] = pos2
+                pos2 += 1
+        count[v + a] = count[mins[0]] + count[mins[1]]
+        parent[mins[0]] = v + a
+        parent[mins[1]] = v + a
+        binary[mins[1]] = 1
+    root = 2 * v - 2
+    lengths = np.zeros(v, dtype=np.int64)
+    for w in range(v):
+        b = w
+        n = 0
+        while b != root:
+            n += 1
+            b = parent[b]
+        lengths[w] = n
+    offsets = np.zeros(v + 1, dtype=np.int64)
+    for w in range(v):
+        offsets[w + 1] = offsets[w] + lengths[w]
+    codes = np.empty(offsets[v], dtype=np.uint8)
+    points = np.empty(offsets[v], dtype=np.int32)
+    for w in range(v):
+        # walk leaf -> root, writing root-first: points are inner nodes numbered 0..v-2 (root v-2).
+        b = w
+        i = offsets[w + 1] - 1
+        while b != root:
+            codes[i] = binary[b]
+            points[i] = parent[b] - v
+            b = parent[b]
+            i -= 1
+    return codes, points, offsets

@@ -1,0 +1,173 @@
+"""word2vec training kernel: skip-gram or CBOW, negative sampling and/or hierarchical softmax.
+
+`train_range` trains on one contiguous range of an encoded corpus, as one word2vec.c thread trains
+on its slice of the file: it reads in-vocabulary tokens, drops frequent ones by subsampling, cuts
+sentences at line ends and every MAX_SENTENCE kept tokens, draws the effective window in
+1..window per position and calls the shared objectives (wordlab.kernels.objectives). Several
+Python threads call it at once on different ranges; the weights are shared without locks
+(Hogwild), and the learning rate follows a shared word counter, as the C tool's
+word_count_actual.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from wordlab.kernels.objectives import hierarchical_softmax_range, lcg_next, negative_sampling
+
+MAX_SENTENCE = 1000  # word2vec.c's MAX_SENTENCE_LENGTH: kept tokens per sentence
+LR_UPDATE_WORDS = 10000  # the C tool refreshes alpha every 10,000 words
+
+
+# The loops below index matrices by (row, k) instead of taking row views: in Numba a view costs
+# two atomic reference-count updates on the shared matrix, which threads would fight over.
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _add_to_row(matrix: np.ndarray, row: int, src: np.ndarray) -> None:
+    for k in range(src.shape[0]):
+        matrix[row, k] += src[k]
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _add_row_to(dst: np.ndarray, matrix: np.ndarray, row: int) -> None:
+    for k in range(dst.shape[0]):
+        dst[k] += matrix[row, k]
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _copy_row(dst: np.ndarray, matrix: np.ndarray, row: int) -> None:
+    for k in range(dst.shape[0]):
+        dst[k] = matrix[row, k]
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def train_range(
+    tokens: np.ndarray,
+    start: int,
+    end: int,
+    line_starts: np.ndarray,
+    vocab_size: int,
+    syn0: np.ndarray,
+    syn1: np.ndarray,
+    syn1neg: np.ndarray,
+    keep: np.ndarray,
+    subsample: bool,
+    noise: np.ndarray,
+    negative: int,
+    hs_codes: np.ndarray,
+    hs_points: np.ndarray,
+    hs_offsets: np.ndarray,
+    use_hs: bool,
+    skipgram: bool,
+    cbow_mean: bool,
+    window: int,
+    lr0: float,
+    total_words: float,
+    counter: np.ndarray,
+    seed: np.uint64,
+) -> tuple[float, int, int]:
+    """Train on tokens[start:end]; return (summed loss, number of predictions, words read).
+
+    `counter[0]` (int64) counts in-vocabulary words read by all threads over all epochs; the
+    learning rate is lr0 * (1 - counter / (total_words + 1)), never below lr0 * 1e-4.
+    """
+    dim = syn0.shape[1]
+    neu1 = np.zeros(dim, dtype=np.float32)
+    neu1e = np.zeros(dim, dtype=np.float32)
+    sen = np.empty(MAX_SENTENCE, dtype=np.int32)
+    state = np.empty(1, dtype=np.uint64)
+    state[0] = seed
+    lr_min = lr0 * 1e-4
+    lr = max(lr0 * (1.0 - counter[0] / (total_words + 1.0)), lr_min)
+    n_lines = line_starts.shape[0]
+    # first line start after `start`: a sentence ends when the reader reaches it
+    li = np.searchsorted(line_starts, start, side="right")
+    next_line = line_starts[li] if li < n_lines else end + 1
+    loss = 0.0
+    n_pred = 0
+    words = 0
+    last_words = 0
+    p = start
+    while p < end:
+        # read one sentence of kept tokens
+        slen = 0
+        while p < end and slen < MAX_SENTENCE:
+            if p == next_line:
+                while li < n_lines and line_starts[li] <= p:
+                    li += 1
+                next_line = line_starts[li] if li < n_lines else end + 1
+                if slen > 0:
+                    break
+            w = tokens[p]
+            p += 1
+            if w >= vocab_size or w < 0:
+                continue
+            words += 1
+            if subsample:
+                r = lcg_next(state)
+                if keep[w] < (r & np.uint64(0xFFFF)) / 65536.0:
+                    continue
+            sen[slen] = w
+            slen += 1
+        if words - last_words > LR_UPDATE_WORDS:
+            counter[0] += words - last_words
+            last_words = words
+            lr = max(lr0 * (1.0 - counter[0] / (total_words + 1.0)), lr_min)
+        for pos in range(slen):
+            word = sen[pos]
+            b = np.int64(lcg_next(state) % np.uint64(window))
+            lo = pos - window + b
+            hi = pos + window - b
+            if lo < 0:
+                lo = 0
+            if hi > slen - 1:
+                hi = slen - 1
+            h0 = hs_offsets[word] if use_hs else 0
+            h1 = hs_offsets[word + 1] if use_hs else 0
+            if skipgram:
+                # as word2vec.c: each context word's vector predicts the centre word
+                for c in range(lo, hi + 1):
+                    if c == pos:
+                        continue
+                    row = sen[c]
+                    _copy_row(neu1, syn0, row)
+                    neu1e[:] = 0.0
+                    if use_hs:
+                        loss += hierarchical_softmax_range(
+                            neu1, neu1e, syn1, hs_codes, hs_points, h0, h1, lr
+                        )
+                    if negative > 0:
+                        loss += negative_sampling(
+                            neu1, neu1e, syn1neg, word, noise, negative, lr, state
+                        )
+                    _add_to_row(syn0, row, neu1e)
+                    n_pred += 1
+            else:
+                cw = 0
+                neu1[:] = 0.0
+                for c in range(lo, hi + 1):
+                    if c != pos:
+                        _add_row_to(neu1, syn0, sen[c])
+                        cw += 1
+                if cw == 0:
+                    continue
+                if cbow_mean:
+                    inv = np.float32(1.0 / cw)
+                    for k in range(dim):
+                        neu1[k] *= inv
+                neu1e[:] = 0.0
+                if use_hs:
+                    loss += hierarchical_softmax_range(
+                        neu1, neu1e, syn1, hs_codes, hs_points, h0, h1, lr
+                    )
+                if negative > 0:
+                    loss += negative_sampling(neu1, neu1e, syn1neg, word, noise, negative, lr, state)
+                # every context vector gets the whole update, as word2vec.c (also for the mean)
+                for c in range(lo, hi + 1):
+                    if c != pos:
+                        _add_to_row(syn0, sen[c], neu1e)
+                n_pred += 1
+    counter[0] += words - last_words
+    return loss, n_pred, words
