@@ -117,6 +117,36 @@ def test_score_equals_hand_computed_conlleval():
     assert s["per_type"]["ORG"]["f1"] == 0.0
 
 
+def _conlleval_chunks(seqs):
+    """Chunks by conlleval's own startOfChunk/endOfChunk rules (IOB part), written independently."""
+    chunks = set()
+    for s, tags in enumerate(seqs):
+        start, prev_tag, prev_type = None, "O", ""
+        for i, t in enumerate([*tags, "O"]):  # a sentence ends like an O
+            tag, typ = (t[0], t[2:]) if t != "O" else ("O", "")
+            end = (prev_tag in "BI" and tag in "BO") or (prev_tag != "O" and prev_type != typ)
+            begin = (tag == "B") or (prev_tag == "O" and tag == "I")
+            begin = begin or (tag != "O" and prev_type != typ)
+            if end and start is not None:
+                chunks.add((s, prev_type, start, i))
+                start = None
+            if begin:
+                start = i
+            prev_tag, prev_type = tag, typ
+    return chunks
+
+
+def test_score_agrees_with_conlleval_rules_on_random_tags():
+    rng = random.Random(7)
+    tags = ["O", "O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    for _ in range(30):
+        gold = [[rng.choice(tags) for _ in range(rng.randint(1, 12))] for _ in range(8)]
+        pred = [[rng.choice(tags) for _ in g] for g in gold]
+        g, p = _conlleval_chunks(gold), _conlleval_chunks(pred)
+        o = score(gold, pred)["overall"]
+        assert (o["n_gold"], o["n_pred"], o["n_correct"]) == (len(g), len(p), len(g & p))
+
+
 def test_shapes():
     assert word_shape("McCain-2") == "XxXxxx-d"
     assert short_shape(word_shape("McCain-2")) == "XxXx-d"

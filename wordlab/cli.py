@@ -23,23 +23,40 @@ COMMANDS = [
     "nn",
     "analogy",
     "word2vec",
+    "fasttext",
+    "classify",
+    "elmo",
+    "experiment",
 ]
 
+# subcommands registered by a module of another name
+SUBCOMMAND_MODULES = {"shuffle": "cooccur", "fasttext-vectors": "fasttext"}
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every registered subcommand."""
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every subcommand, or with just the module `only` (faster start)."""
     parser = argparse.ArgumentParser(prog="wordlab", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"wordlab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMANDS:
+    for name in [only] if only else COMMANDS:
         importlib.import_module(f"wordlab.commands.{name}").register(sub)
     return parser
 
 
+def _module_for(argv: list[str]) -> str | None:
+    """The command module that registers the subcommand named first in argv, if known."""
+    if not argv or argv[0].startswith("-"):
+        return None
+    module = SUBCOMMAND_MODULES.get(argv[0], argv[0])
+    return module if module in COMMANDS else None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `wordlab` console script; user errors print one line, no traceback."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # import only the module of the command asked for: heavy libraries load only when needed
+    args = build_parser(_module_for(argv)).parse_args(argv)
     try:
         result = args.func(args)
     except WordlabError as exc:

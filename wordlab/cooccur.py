@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,22 +76,23 @@ def dense_layout(vocab_size: int, max_product: int) -> tuple[np.ndarray, np.ndar
 
 
 def plan_memory(vocab_size: int, memory_gb: float, threads: int) -> tuple[int, int]:
-    """Split the memory budget: (max_product for the dense table, overflow events per thread).
+    """Split the memory budget as GloVe's cooccur does: (max_product, overflow events per thread).
 
-    Half the budget goes to the dense float64 table, a quarter to the overflow buffers (8-byte
-    packed events); the rest is headroom for sorting and merging.
+    GloVe's heuristic: with r = 0.85 * memory / 16 bytes, the dense table gets max_product = n
+    where n (ln n + 0.1544) = r (the table then has about r cells), and the overflow buffers get
+    r / 6 records' worth of bytes, shared here by the threads (our events take 8 bytes, not 16).
     """
-    budget = memory_gb * _GB
-    dense_cells = max(int(budget * 0.5 / 8), 1)
-    lo, hi = 1, vocab_size * vocab_size
-    while lo < hi:  # the largest max_product whose table fits
-        mid = (lo + hi + 1) // 2
-        if int(np.minimum(vocab_size, mid // np.arange(1, vocab_size + 1)).sum()) <= dense_cells:
+    r = 0.85 * memory_gb * _GB / 16
+    lo, hi = 1.0, max(r, 2.0)
+    for _ in range(200):  # bisection on n (ln n + 0.1544) = r
+        mid = (lo + hi) / 2
+        if mid * (math.log(mid) + 0.1544313298) < r:
             lo = mid
         else:
-            hi = mid - 1
-    overflow = max(int(budget * 0.25 / 8 / threads), 4096)
-    return lo, overflow
+            hi = mid
+    max_product = max(int(lo), 1)
+    overflow = max(int(r / 6 * 16 / 8 / threads), 4096)
+    return max_product, overflow
 
 
 def count_cooccurrences(
@@ -176,7 +178,7 @@ def count_cooccurrences(
         if errors:
             raise errors[0]
         entries = _merge(
-            dense, dense_offsets, dense_len, V, shards, output, settings.memory, progress
+            dense, dense_offsets, dense_len, V, shards, output, settings.memory, n_threads, progress
         )
     finally:
         shutil.rmtree(shard_root, ignore_errors=True)
@@ -191,6 +193,7 @@ def _merge(
     shards: list[Path],
     output: str | os.PathLike,
     memory_gb: float,
+    threads: int,
     progress: bool,
 ) -> int:
     """Write the dense table and the shards, merged and sorted, as GloVe records; return the count."""
@@ -208,8 +211,10 @@ def _merge(
         shard_bucket_starts.append(np.asarray(starts, dtype=np.int64))
         per_bucket += np.diff(starts)
         del keys
-    # ~48 bytes per entry in flight: gathered keys and values, merged copies, output records
-    block_budget = max(int(memory_gb * _GB * 0.5 / 48), 1 << 16)
+    # ~48 bytes per entry in flight (gathered, merged, records), `threads` blocks at a time;
+    # at least 4 blocks per thread so the threads share the work
+    block_budget = max(int(memory_gb * _GB * 0.5 / 48 / threads), 1 << 16)
+    block_budget = min(block_budget, max(int(per_bucket.sum()) // (4 * threads), 1 << 16))
     blocks: list[tuple[int, int]] = []
     b0, acc = 0, 0
     for b in range(per_bucket.shape[0]):
@@ -219,36 +224,40 @@ def _merge(
         acc += int(per_bucket[b])
     blocks.append((b0, per_bucket.shape[0]))
 
+    def merge_block(block: tuple[int, int]) -> np.ndarray:
+        lo_b, hi_b = block
+        r0, r1 = int(grid[lo_b]), int(grid[hi_b])
+        dense_keys, dense_vals = kernels.dense_entries(dense, dense_offsets, dense_len, r0, r1, V)
+        parts_k, parts_v = [dense_keys], [dense_vals]
+        for shard, starts in zip(shards, shard_bucket_starts, strict=True):
+            a, b = int(starts[lo_b]), int(starts[hi_b])
+            if b > a:
+                parts_k.append(
+                    np.fromfile(shard.with_suffix(".keys"), np.int64, b - a, offset=8 * a)
+                )
+                parts_v.append(
+                    np.fromfile(shard.with_suffix(".vals"), np.float64, b - a, offset=8 * a)
+                )
+        run_starts = np.zeros(len(parts_k) + 1, dtype=np.int64)
+        np.cumsum([p.shape[0] for p in parts_k], out=run_starts[1:])
+        keys, vals = kernels.merge_sorted_runs(
+            np.concatenate(parts_k), np.concatenate(parts_v), run_starts
+        )
+        recs = np.empty(keys.shape[0], dtype=RECORD)
+        kernels.fill_records(keys, vals, V, recs["word1"], recs["word2"], recs["value"])
+        return recs
+
     total = 0
     bar = Progress(V, "merging", "rows", progress)
-    with atomic_path(output) as tmp, open(tmp, "wb") as out:
-        for lo_b, hi_b in blocks:
-            r0, r1 = int(grid[lo_b]), int(grid[hi_b])
-            dense_keys, dense_vals = kernels.dense_entries(
-                dense, dense_offsets, dense_len, r0, r1, V
-            )
-            parts_k, parts_v = [dense_keys], [dense_vals]
-            for shard, starts in zip(shards, shard_bucket_starts, strict=True):
-                a, b = int(starts[lo_b]), int(starts[hi_b])
-                if b > a:
-                    parts_k.append(
-                        np.fromfile(shard.with_suffix(".keys"), np.int64, b - a, offset=8 * a)
-                    )
-                    parts_v.append(
-                        np.fromfile(shard.with_suffix(".vals"), np.float64, b - a, offset=8 * a)
-                    )
-            run_starts = np.zeros(len(parts_k) + 1, dtype=np.int64)
-            np.cumsum([p.shape[0] for p in parts_k], out=run_starts[1:])
-            keys, vals = kernels.merge_sorted_runs(
-                np.concatenate(parts_k), np.concatenate(parts_v), run_starts
-            )
-            recs = np.empty(keys.shape[0], dtype=RECORD)
-            recs["word1"] = keys // V + 1
-            recs["word2"] = keys % V + 1
-            recs["value"] = vals
-            recs.tofile(out)
-            total += keys.shape[0]
-            bar.update(r1 - r0)
+    with atomic_path(output) as tmp, open(tmp, "wb") as out, ThreadPoolExecutor(threads) as pool:
+        # `threads` blocks at a time, written in order: memory stays bounded, the output sorted
+        for i in range(0, len(blocks), threads):
+            for (lo_b, hi_b), recs in zip(
+                blocks[i : i + threads], pool.map(merge_block, blocks[i : i + threads]), strict=True
+            ):
+                recs.tofile(out)
+                total += recs.shape[0]
+                bar.update(int(grid[hi_b] - grid[lo_b]))
     bar.close()
     return total
 

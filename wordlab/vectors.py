@@ -291,7 +291,7 @@ class Vectors:
             from gensim.models import KeyedVectors
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise WordlabError("to_gensim needs gensim: pip install gensim") from exc
-        kv = KeyedVectors(self.dim, count=len(self), dtype=np.float32)
+        kv = KeyedVectors(self.dim, count=0, dtype=np.float32)
         kv.add_vectors(self.words, self.matrix)
         if self.counts is not None:
             kv.allocate_vecattrs(["count"], [np.int64])

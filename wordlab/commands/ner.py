@@ -59,7 +59,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     g.add_argument("--window", type=int, default=None, help="discrete feature window (default 2)")
     g.add_argument(
-        "--vector-window", type=int, default=None, help="vector feature window (default 2)"
+        "--vector-window",
+        type=int,
+        default=None,
+        help="vector feature window (default 1; the GloVe paper used 2)",
     )
     g.add_argument(
         "--vector-scale",

@@ -87,18 +87,24 @@ class BiLM(nn.Module):
 
     def loss(
         self,
-        fwd_chars: torch.Tensor,
+        chars: torch.Tensor,
+        fwd_rows: torch.Tensor,
         fwd_targets: torch.Tensor,
         fwd_weights: torch.Tensor,
-        bwd_chars: torch.Tensor,
+        bwd_rows: torch.Tensor,
         bwd_targets: torch.Tensor,
         bwd_weights: torch.Tensor,
         state: tuple[State, State] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, tuple[State, State]]:
-        """Mean negative log-likelihoods (both summed, forward, backward) and the carried states."""
+        """Mean negative log-likelihoods (both summed, forward, backward) and the carried states.
+
+        `chars` (U, C) holds the distinct input words; `fwd_rows` / `bwd_rows` (B, T) pick each
+        position's word (the backward rows already in reading order, right to left).
+        """
         fwd_state, bwd_state = state if state is not None else (None, None)
-        f_out, f_state = self.run_direction(self.encoder(fwd_chars), False, fwd_state)
-        b_out, b_state = self.run_direction(self.encoder(bwd_chars), True, bwd_state)
+        words = self.encoder(chars)
+        f_out, f_state = self.run_direction(words[fwd_rows], False, fwd_state)
+        b_out, b_state = self.run_direction(words[bwd_rows], True, bwd_state)
         f_ll, f_n = self.log_likelihood(f_out[-1], fwd_targets, fwd_weights)
         b_ll, b_n = self.log_likelihood(b_out[-1], bwd_targets, bwd_weights)
         f_nll = -f_ll / f_n.clamp(min=1.0)

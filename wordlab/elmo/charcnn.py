@@ -96,6 +96,6 @@ class CharCNN(nn.Module):
             last = (lengths - w).clamp(min=0)  # last position whose window lies inside the word
             pos = torch.arange(y.shape[-1], device=y.device)
             y = y.masked_fill((pos[None, :] > last[:, None])[:, None, :], float("-inf"))
-            pooled.append(torch.relu(y.amax(dim=-1)))
+            pooled.append(torch.relu(y.max(dim=-1).values))
         h = self.highway(torch.cat(pooled, dim=-1))
         return self.projection(h).reshape(*lead, -1)

@@ -69,12 +69,15 @@ class TokenStream:
 
 @dataclass
 class Batch:
-    """One step for both directions: character ids (B, T, C), target classes and target weights."""
+    """One step for both directions: the distinct words' character ids (U, C), each position's
+    row in them (B, T), target classes and target weights. Encoding each distinct word once
+    spares the character CNN most of its work (frequent words repeat within a batch)."""
 
-    fwd_chars: np.ndarray
+    chars: np.ndarray
+    fwd_rows: np.ndarray
     fwd_targets: np.ndarray
     fwd_weights: np.ndarray
-    bwd_chars: np.ndarray
+    bwd_rows: np.ndarray
     bwd_targets: np.ndarray
     bwd_weights: np.ndarray
 
@@ -117,11 +120,14 @@ class StreamBatcher:
         b_idx = (self.starts + self.span - 1)[:, None] - k * self.unroll - offs[None, :]
         f_in, f_next = s.ids[f_idx], s.ids[f_idx + 1]
         b_in, b_prev = s.ids[b_idx], s.ids[b_idx - 1]
+        words, rows = np.unique(np.concatenate([f_in, b_in]), return_inverse=True)
+        rows = rows.reshape(2, *f_in.shape).astype(np.int64)
         return Batch(
-            s.chars[f_in],
+            s.chars[words],
+            rows[0],
             s.targets[f_next],
             (f_next != BOS_ID).astype(np.float32),
-            s.chars[b_in],
+            rows[1],
             s.targets[b_prev],
             (b_prev != EOS_ID).astype(np.float32),
         )

@@ -8,6 +8,7 @@ unpickled on loading.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -88,7 +89,9 @@ class Elmo:
         try:
             bilm.load_state_dict({k: torch.from_numpy(v) for k, v in arrays.items()}, strict=True)
         except RuntimeError as exc:
-            raise WordlabError(f"{d / 'model.npz'}: weights do not fit the settings ({exc})") from None
+            raise WordlabError(
+                f"{d / 'model.npz'}: weights do not fit the settings ({exc})"
+            ) from None
         bilm.to(device).eval()
         return cls(bilm, config, vocab, TextOptions(**settings["text_options"]))
 
@@ -139,11 +142,12 @@ class Elmo:
         """
         single = len(sentences) > 0 and isinstance(sentences[0], str)
         batch = [list(sentences)] if single else [list(s) for s in sentences]  # type: ignore[arg-type]
-        select = self._selector(layers)
+        select = self.layer_selector(layers)
         out = [select(a) for a in self.layers(batch, batch_size)]
         return out[0] if single else out
 
-    def _selector(self, layers: str | int):
+    def layer_selector(self, layers: str | int) -> Callable[[np.ndarray], np.ndarray]:
+        """A function picking the requested layers from an (L+1, tokens, dim) array."""
         if layers == "all":
             return lambda a: a
         if layers == "average":
@@ -189,7 +193,7 @@ class ElmoEmbedder:
     def __init__(self, model: Elmo | str | os.PathLike, layer: str | int = "average") -> None:
         self.model = model if isinstance(model, Elmo) else Elmo.load(model)
         self.layer = layer
-        self.model._selector(layer)  # validate now, not at the first sentence
+        self.model.layer_selector(layer)  # validate now, not at the first sentence
         where = "" if isinstance(model, Elmo) else f" {Path(model).name}"
         self.name = f"elmo{where} ({layer})"
         self.dim = self.model.dim

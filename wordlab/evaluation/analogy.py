@@ -32,7 +32,8 @@ from wordlab.vectors import Vectors
 
 METHODS = ("3cosadd", "3cosmul")
 _TOP = 5  # gensim looks at the five best answers
-_TIE = 1e-5  # far above float32 rounding differences between two dot-product orders
+_TIE = 1e-5  # relative; 10x the largest float32 difference seen between the two score orders
+_BLOCK = 64  # columns per block when searching for the best answers
 _COSMUL_EPS = 1e-6  # Levy and Goldberg 2014; gensim's most_similar_cosmul
 
 
@@ -144,16 +145,94 @@ def _cosmul_scores(cos_a: np.ndarray, cos_b: np.ndarray, cos_c: np.ndarray) -> n
     return pos / (neg + 0.000001)
 
 
-def _exact_scores(vectors: Vectors, n: int, q: np.ndarray, mean: np.ndarray, method: str):
+def _exact_scores(vectors: Vectors, n: int, q: np.ndarray, method: str) -> np.ndarray:
     """One question's scores over the first n rows with gensim's own operations (matrix-vector)."""
     matrix, norms = vectors.matrix[:n], vectors.norms[:n]
     with np.errstate(divide="ignore", invalid="ignore"):
+        # gensim's get_vector(norm=True): float32 row / float32 norm
+        a, b, c = (vectors.matrix[r : r + 1] / vectors.norms[r] for r in q[:3])
         if method == "3cosadd":
-            return np.dot(matrix, mean) / norms
-        a, b, c = (vectors.matrix[r] / vectors.norms[r] for r in q[:3])
+            return np.dot(matrix, _means_like_gensim([b, c, a])[0]) / norms
         return _cosmul_scores(
-            np.dot(matrix, a) / norms, np.dot(matrix, b) / norms, np.dot(matrix, c) / norms
+            np.dot(matrix, a[0]) / norms, np.dot(matrix, b[0]) / norms, np.dot(matrix, c[0]) / norms
         )
+
+
+def _top_k(sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and values of the k largest entries of each row, best first.
+
+    `sims` has a multiple of _BLOCK columns. The k largest entries lie in the k blocks with the
+    largest maxima, so only k * _BLOCK entries per row are sorted: much faster than argpartition.
+    """
+    rows, width = sims.shape
+    nb = width // _BLOCK
+    if nb > k:
+        block_max = sims.reshape(rows, nb, _BLOCK).max(axis=2)
+        blocks = np.argpartition(block_max, nb - k, axis=1)[:, nb - k :]
+        cols = (blocks[:, :, None] * _BLOCK + np.arange(_BLOCK)).reshape(rows, -1)
+        vals = np.take_along_axis(sims, cols, axis=1)
+    else:
+        cols = np.broadcast_to(np.arange(width), sims.shape)
+        vals = sims
+    part = np.argpartition(vals, vals.shape[1] - k, axis=1)[:, -k:]
+    top_vals = np.take_along_axis(vals, part, axis=1)
+    order = np.argsort(-top_vals, axis=1, kind="stable")
+    part = np.take_along_axis(part, order, axis=1)
+    return np.take_along_axis(cols, part, axis=1), np.take_along_axis(top_vals, order, axis=1)
+
+
+def _batches(vectors: Vectors, n: int, q_all: np.ndarray, method: str, batch_size: int):
+    """Yield (start, ranked rows, their scores) for batches of questions (a, b, c, d rows).
+
+    Cosines between each distinct question word and the n candidates come from one matrix product
+    per batch (a section has few distinct words); 3CosAdd ranks b + c - a of those cosines, scaled
+    by 1 / |b + c - a| to equal gensim's cosine with the normalised mean (up to rounding).
+    """
+    unit = vectors.unit_matrix
+    head = unit[:n]
+    zero_cols = np.flatnonzero(vectors.norms[:n] == 0)
+    width = -(-n // _BLOCK) * _BLOCK
+    k = min(_TOP + 1, n)
+    step = max(1, min(batch_size, (1 << 24) // width))  # about 64 MB of scores per batch
+    buffer = np.empty((min(step, len(q_all)), width), dtype=np.float32)
+    buffer[:, n:] = -np.inf  # padding columns are never answers
+    add, subtract, multiply, divide = np.add, np.subtract, np.multiply, np.divide
+    for start in range(0, len(q_all), step):
+        q = q_all[start : start + step]
+        sims = buffer[: len(q)]
+        body = sims[:, :n]
+        if method == "3cosadd" and len(np.unique(q[:, :3])) > len(q):
+            means = unit[q[:, 1]] + unit[q[:, 2]] - unit[q[:, 0]]
+            scale = np.linalg.norm(means, axis=1)
+            np.matmul(means, head.T, out=body)
+        else:
+            distinct, pos = np.unique(q[:, :3], return_inverse=True)
+            pa, pb, pc = pos.reshape(len(q), 3).T.tolist()
+            cos = unit[distinct] @ head.T
+            # one row at a time: row views need no copies (fancy indexing would copy the batch)
+            if method == "3cosadd":
+                for j in range(len(q)):
+                    row = body[j]
+                    add(cos[pb[j]], cos[pc[j]], out=row)
+                    subtract(row, cos[pa[j]], out=row)
+                scale = np.linalg.norm(unit[q[:, 1]] + unit[q[:, 2]] - unit[q[:, 0]], axis=1)
+            else:
+                cos += 1.0
+                cos *= 0.5  # cosines shifted to [0, 1], Levy and Goldberg's footnote
+                den = cos + np.float32(_COSMUL_EPS)
+                for j in range(len(q)):
+                    row = body[j]
+                    multiply(cos[pb[j]], cos[pc[j]], out=row)
+                    divide(row, den[pa[j]], out=row)
+                scale = None
+        if len(zero_cols):
+            body[:, zero_cols] = -np.inf  # zero vectors are never answers (NaN in gensim)
+        body[np.arange(len(q))[:, None], q[:, :3]] = -np.inf  # the question words' own rows
+        cols, vals = _top_k(sims, k)
+        if scale is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                vals = vals / np.where(scale > 0, scale, 1.0)[:, None]
+        yield start, cols[:, :_TOP].tolist(), vals
 
 
 def _gensim_ranking(dists: np.ndarray, exclude: list[int]) -> list[int]:
@@ -221,45 +300,27 @@ def evaluate_analogy(
     results: list[tuple[int, int, str]] = []
     if rows:
         q_all = np.asarray(rows, dtype=np.int64)
-        matrix, norms = vectors.matrix, vectors.norms
-        head = matrix[:n]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            safe_norms = np.where(norms[:n] > 0, norms[:n], np.nan)  # 0/0 -> NaN, as in gensim
         small = n <= _TOP + 4  # too few words for the batch's shortcut: gensim's path throughout
-        for start in range(0, len(rows), batch_size):
-            q = q_all[start : start + batch_size]
-            # gensim's get_vector(norm=True): float32 row / float32 norm
-            with np.errstate(divide="ignore", invalid="ignore"):
-                unit = [matrix[q[:, j]] / norms[q[:, j], None] for j in range(3)]
-            if method == "3cosadd":
-                means = _means_like_gensim([unit[1], unit[2], unit[0]])  # b + c - a
-                sims = means @ head.T
-                sims /= safe_norms
-            else:
-                means = None
-                cos = [(u @ head.T) / safe_norms for u in unit]
-                sims = _cosmul_scores(*cos)
-            sims[np.isnan(sims)] = -np.inf  # zero vectors: never an answer (gensim sorts NaN last)
-            batch_rows = np.arange(len(q))[:, None]
-            sims[batch_rows, q[:, :3]] = -np.inf  # the question words' own rows
-            k = min(_TOP + 1, n)
-            top = np.argpartition(sims, n - k, axis=1)[:, n - k :]
-            top_scores = np.take_along_axis(sims, top, axis=1)
-            order = np.argsort(-top_scores, axis=1, kind="stable")
-            top = np.take_along_axis(top, order, axis=1)
-            top_scores = np.take_along_axis(top_scores, order, axis=1)
-            for j in range(len(q)):
+        zero = vectors.norms[:n] == 0  # a zero question word makes gensim's scores NaN
+        has_zero = zero[q_all[:, :3]].any(axis=1).tolist()
+        for start, ranked_batch, lead_batch in _batches(vectors, n, q_all, method, batch_size):
+            for j, (ranked, lead) in enumerate(zip(ranked_batch, lead_batch, strict=True)):
                 words = texts[start + j]
                 ignore = set(words[:3])
-                ranked = [int(r) for r in top[j, :_TOP]]
                 predicted = _predict(ranked, upper, ignore)
                 # the scores whose order decides the prediction, and the next one
                 p = next((i for i, r in enumerate(ranked) if upper[r] not in ignore), _TOP - 1)
-                lead = top_scores[j, : min(p + 2, k)]
-                if small or not np.all(np.isfinite(lead)) or np.min(np.diff(-lead)) < _TIE:
-                    mean = means[j] if means is not None else None
-                    dists = _exact_scores(vectors, n, q[j], mean, method)
-                    ranked = _gensim_ranking(dists, [int(x) for x in q[j, :3]])
+                lead = lead[: p + 2]
+                tol = _TIE * max(1.0, abs(float(lead[0])))  # 3CosMul scores can exceed 1
+                if (
+                    small
+                    or has_zero[start + j]
+                    or not np.all(np.isfinite(lead))
+                    or np.min(lead[:-1] - lead[1:]) < tol
+                ):
+                    q = q_all[start + j]
+                    dists = _exact_scores(vectors, n, q, method)
+                    ranked = _gensim_ranking(dists, [int(x) for x in q[:3]])
                     predicted = _predict(ranked, upper, ignore)
                 correct = predicted == words[3]
                 section = where[start + j]

@@ -168,3 +168,12 @@ def row_histogram(keys, vocab_size, grid_rows):
             b += 1
         hist[b] += 1
     return hist
+
+
+@njit(cache=True, nogil=True)
+def fill_records(keys, vals, vocab_size, word1, word2, value):
+    """Unpack pair keys into GloVe's 1-based (word1, word2, value) record fields."""
+    for i in range(keys.shape[0]):
+        word1[i] = keys[i] // vocab_size + 1
+        word2[i] = keys[i] % vocab_size + 1
+        value[i] = vals[i]

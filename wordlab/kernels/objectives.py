@@ -23,9 +23,13 @@ Signatures:
         one logistic unit: p = sigmoid(wo[row].h), target `label` (1 or 0); as word2vec's
         negative-sampling step (saturated scores still give the clamped update g = lr*(label-0/1)).
         fastText's binaryLogistic; loss = -log p (label 1) or -log(1-p) (label 0).
+    noise_draw(state, noise) -> int32
+        one noise id: noise[((lcg_next(state) >> 32) * len(noise)) >> 32]
     negative_sampling(hidden, grad, wo, target, noise, negative, lr, state) -> loss
-        label 1 on `target`, then `negative` draws noise[(lcg_next(state) >> 16) % len(noise)],
-        each label 0; a draw equal to `target` is skipped (not redrawn), as word2vec.c does.
+        label 1 on `target`, then `negative` draws noise_draw(state, noise), each label 0; a draw
+        equal to `target` is skipped (not redrawn), as word2vec.c does.
+    prefetch_row(matrix, row) -> None
+        cache hint for a 2-D float32 matrix's row (no effect on results).
     hierarchical_softmax(hidden, grad, wo, codes, points, lr) -> loss
         codes: uint8[L], points: int32[L] for one word (see wordlab.vocab.huffman_codes; slice
         codes[offsets[w]:offsets[w+1]]); node d has label 1 - codes[d] on row points[d] of `wo`
@@ -52,7 +56,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import binding as _llvm
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 MAX_EXP = 6.0
 EXP_TABLE_SIZE = 1000
@@ -65,6 +73,41 @@ _SCALE = EXP_TABLE_SIZE / MAX_EXP / 2.0
 
 LCG_MULTIPLIER = np.uint64(25214903917)
 LCG_INCREMENT = np.uint64(11)
+_PREFETCH = "llvm.prefetch.p0" if _llvm.llvm_version_info >= (15,) else "llvm.prefetch.p0i8"
+
+
+@intrinsic
+def prefetch_row(typingctx, matrix, row):  # noqa: ANN001, ANN201 (Numba intrinsic)
+    """Ask the CPU to start loading matrix[row, :] into cache (a hint: no effect on results).
+
+    Issued for all the rows a step will touch before it touches any, so their cache misses
+    (random rows of a matrix larger than the cache) overlap instead of arriving one by one.
+    """
+    if not (
+        isinstance(matrix, types.Array) and matrix.ndim == 2 and isinstance(row, types.Integer)
+    ):
+        return None
+
+    def codegen(context, builder, signature, args):  # noqa: ANN001, ANN202
+        aryty, rowty = signature.args
+        ary = context.make_array(aryty)(context, builder, args[0])
+        r = context.cast(builder, args[1], rowty, types.intp)
+        i64, i32 = ir.IntType(64), ir.IntType(32)
+        strides = cgutils.unpack_tuple(builder, ary.strides, 2)
+        shape = cgutils.unpack_tuple(builder, ary.shape, 2)
+        start = builder.add(builder.ptrtoint(ary.data, i64), builder.mul(r, strides[0]))
+        nbytes = builder.mul(shape[1], strides[1])
+        i8p = ir.IntType(8).as_pointer()
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, _PREFETCH)
+        step = ir.Constant(i64, 64)  # one cache line
+        with cgutils.for_range_slice(builder, ir.Constant(i64, 0), nbytes, step) as (off, _):
+            ptr = builder.inttoptr(builder.add(start, off), i8p)
+            # read access, high temporal locality, data cache
+            builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return types.void(matrix, row), codegen
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -125,6 +168,15 @@ def binary_logistic(
 
 
 @njit(cache=True, nogil=True, fastmath=True)
+def noise_draw(state: np.ndarray, noise: np.ndarray) -> np.int32:
+    """One noise id: advance the LCG, map its high 32 bits onto a slot of the table."""
+    r = lcg_next(state)
+    # word2vec.c takes (r >> 16) % size; a multiply-shift of the high bits is as uniform and
+    # avoids a 64-bit division per draw.
+    return noise[((r >> np.uint64(32)) * np.uint64(noise.shape[0])) >> np.uint64(32)]
+
+
+@njit(cache=True, nogil=True, fastmath=True)
 def negative_sampling(
     hidden: np.ndarray,
     grad: np.ndarray,
@@ -136,11 +188,16 @@ def negative_sampling(
     state: np.ndarray,
 ) -> float:
     """Logistic loss on `target` (label 1) and `negative` noise rows (label 0), as word2vec.c."""
-    loss = binary_logistic(hidden, grad, wo, target, 1, lr)
-    n = np.uint64(noise.shape[0])
+    # First pass: draw the noise rows and prefetch them (and the target's), so their cache
+    # misses overlap; the second pass replays the same draws from the saved state.
+    saved = state[0]
+    prefetch_row(wo, target)
     for _ in range(negative):
-        r = lcg_next(state)
-        row = noise[(r >> np.uint64(16)) % n]
+        prefetch_row(wo, noise_draw(state, noise))
+    state[0] = saved
+    loss = binary_logistic(hidden, grad, wo, target, 1, lr)
+    for _ in range(negative):
+        row = noise_draw(state, noise)
         if row == target:
             continue
         loss += binary_logistic(hidden, grad, wo, row, 0, lr)

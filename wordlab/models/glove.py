@@ -22,7 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from wordlab.cooccur import CooccurSettings, count_cooccurrences, read_records, shuffle_records
+from wordlab.cooccur import (
+    RECORD,
+    CooccurSettings,
+    count_cooccurrences,
+    read_records,
+    shuffle_records,
+)
 from wordlab.corpus import EncodedCorpus, TextOptions, load_corpus
 from wordlab.errors import WordlabError
 from wordlab.kernels.glove import train_records
@@ -171,7 +177,7 @@ class GloVe:
         V = len(self.vocab)
         n = records.shape[0]
         self._check_ids(records, V, cooccurrences)
-        word1, word2, value = records["word1"], records["word2"], records["value"]
+        del records  # epochs read the file in chunks: memory does not grow with its size
         target = epochs if epochs is not None else s.epochs
         T = s.threads
         bounds = [n * t // T for t in range(T + 1)]
@@ -179,7 +185,7 @@ class GloVe:
             epoch = self.epochs_done + 1
             bar = Progress(n, f"epoch {epoch}/{target}", "rec", progress)
             start = time.perf_counter()
-            cost, bad = self._run_epoch(word1, word2, value, bounds, bar)
+            cost, bad = self._run_epoch(Path(cooccurrences), bounds, bar)
             bar.close()
             self.epoch_seconds.append(time.perf_counter() - start)
             cost /= n
@@ -198,9 +204,7 @@ class GloVe:
                 on_epoch(self)
         return self
 
-    def _run_epoch(
-        self, word1, word2, value, bounds: list[int], bar: Progress
-    ) -> tuple[float, int]:
+    def _run_epoch(self, path: Path, bounds: list[int], bar: Progress) -> tuple[float, int]:
         """One epoch: thread t trains on records [bounds[t], bounds[t+1]), Hogwild; sums (cost, bad)."""
         s = self.settings
         V = self.params.shape[0] // 2
@@ -208,10 +212,11 @@ class GloVe:
 
         def work(t: int) -> None:
             cost, bad = 0.0, 0
-            for a in range(bounds[t], bounds[t + 1], 1 << 20):  # 1M-record calls: the bar moves
+            for a in range(bounds[t], bounds[t + 1], 1 << 20):  # 1M records (16 MB) at a time
                 b = min(a + (1 << 20), bounds[t + 1])
+                chunk = np.fromfile(path, dtype=RECORD, count=b - a, offset=a * RECORD.itemsize)
                 c, k = train_records(
-                    word1, word2, value, a, b, self.params, self.gradsq, V,
+                    chunk["word1"], chunk["word2"], chunk["value"], 0, b - a, self.params, self.gradsq, V,
                     s.x_max, s.alpha, s.lr, s.grad_clip,
                 )  # fmt: skip
                 cost += c

@@ -1,0 +1,250 @@
+"""Time and score wordlab's fastText (classifier and subword vectors) against the fastText tools.
+
+Classification: IMDB (tab-separated `label id rating text`), converted once to fastText's
+`__label__` format (lower-cased, punctuation split off, `<br />` removed, training lines shuffled
+with a fixed seed because the files are sorted by label); the same files go to every tool.
+Peers: the `fasttext` Python package (bench-only, `pip install fasttext`) and, if given, the
+fastText C++ binary (`--fasttext-bin`, timed as a process: reading, training and saving).
+
+Vectors (`--vectors`): skip-gram on a byte prefix of enwiki, wordlab vs the C++ binary, the
+Python package and gensim's FastText; throughput and WordSim353 / SimLex-999 Spearman and Google
+analogy accuracy (evaluated with gensim's KeyedVectors for all, analogies over the 30,000 most
+frequent words).
+
+    python bench/fasttext_vs_peers.py --fasttext-bin /path/to/fasttext [--vectors --mb 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import lzma
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data"
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def convert_imdb(src: Path, dst: Path, shuffle: bool) -> int:
+    """IMDB .tsv.xz -> fastText format, one review per line; returns the number of lines."""
+    lines = []
+    with lzma.open(src, "rt", encoding="utf-8") as fh:
+        header = next(fh).rstrip("\n").split("\t")
+        assert header[:3] == ["label", "id", "rating"], header
+        for line in fh:
+            label, _, _, text = line.rstrip("\n").split("\t", 3)
+            text = text.lower().replace("<br />", " ")
+            lines.append(f"__label__{label} " + " ".join(_TOKEN.findall(text)))
+    if shuffle:
+        random.Random(0).shuffle(lines)
+    dst.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines)
+
+
+def run_wordlab_clf(train: Path, test: Path, cfg: dict) -> tuple[float, float]:
+    from wordlab.models.classifier import Classifier
+
+    t = time.perf_counter()
+    clf = Classifier(
+        dim=cfg["dim"], word_ngrams=cfg["wordNgrams"], epochs=cfg["epoch"], lr=cfg["lr"],
+        threads=cfg["thread"],
+    ).fit(train, progress=False)  # fmt: skip
+    secs = time.perf_counter() - t
+    return secs, clf.test(test).precision
+
+
+def run_pip_clf(train: Path, test: Path, cfg: dict) -> tuple[float, float]:
+    import fasttext
+
+    t = time.perf_counter()
+    m = fasttext.train_supervised(str(train), verbose=0, **cfg)
+    secs = time.perf_counter() - t
+    return secs, m.test(str(test))[1]
+
+
+def run_bin_clf(binary: str, train: Path, test: Path, cfg: dict, work: Path) -> tuple[float, float]:
+    out = work / "ftbin"
+    args = [binary, "supervised", "-input", str(train), "-output", str(out), "-verbose", "0"]
+    for k, v in cfg.items():
+        args += [f"-{k}", str(v)]
+    t = time.perf_counter()
+    subprocess.run(args, check=True)
+    secs = time.perf_counter() - t
+    res = subprocess.run(
+        [binary, "test", str(out) + ".bin", str(test)], check=True, capture_output=True, text=True
+    ).stdout.split()
+    return secs, float(res[res.index("P@1") + 1])
+
+
+def classification(args: argparse.Namespace, work: Path) -> None:
+    train, test = work / "imdb.train.txt", work / "imdb.test.txt"
+    n_train = convert_imdb(args.imdb / "train.tsv.xz", train, shuffle=True)
+    n_test = convert_imdb(args.imdb / "test.tsv.xz", test, shuffle=False)
+    print(f"IMDB: {n_train:,} train / {n_test:,} test reviews; {args.reps} runs each, median time")
+    configs = {
+        "dim 10, wordNgrams 2, 5 epochs, lr 0.1, 2 threads": dict(
+            dim=10, wordNgrams=2, epoch=5, lr=0.1, thread=2
+        ),
+        "fastText defaults (dim 100, wordNgrams 1, 5 epochs, lr 0.1), 2 threads": dict(
+            dim=100, wordNgrams=1, epoch=5, lr=0.1, thread=2
+        ),
+    }
+    run_wordlab_clf(train, test, dict(dim=2, wordNgrams=2, epoch=1, lr=0.1, thread=2))  # JIT load
+    for name, cfg in configs.items():
+        tools = {"wordlab": lambda c=cfg: run_wordlab_clf(train, test, c)}
+        tools["fasttext (pip)"] = lambda c=cfg: run_pip_clf(train, test, c)
+        if args.fasttext_bin:
+            tools["fastText C++"] = lambda c=cfg: run_bin_clf(
+                args.fasttext_bin, train, test, c, work
+            )
+        results: dict[str, list[tuple[float, float]]] = {k: [] for k in tools}
+        for _ in range(args.reps):  # interleaved, so load changes hit every tool alike
+            for tool, fn in tools.items():
+                results[tool].append(fn())
+        print(f"\n### {name}")
+        print("| tool | train time (s) | P@1 (accuracy) | time vs pip | accuracy - pip (points) |")
+        print("|---|---|---|---|---|")
+        ref_t = statistics.median(r[0] for r in results["fasttext (pip)"])
+        ref_a = statistics.median(r[1] for r in results["fasttext (pip)"])
+        for tool, rs in results.items():
+            t = statistics.median(r[0] for r in rs)
+            a = statistics.median(r[1] for r in rs)
+            print(
+                f"| {tool} | {t:.2f} ({', '.join(f'{r[0]:.2f}' for r in rs)}) | {a:.4f} | "
+                f"{t / ref_t:.2f}x | {100 * (a - ref_a):+.2f} |"
+            )
+
+
+def _evaluate(kv) -> dict[str, float]:
+    """WordSim353 / SimLex Spearman and Google analogy accuracy (sem, syn) with gensim."""
+    import logging
+
+    logging.getLogger("gensim").setLevel(logging.ERROR)
+    out = {}
+    for name, f in (("ws353", "wordsim353.tsv"), ("simlex", "simlex999.txt")):
+        _, spearman, oov = kv.evaluate_word_pairs(str(DATA / "similarity" / f))
+        out[name] = spearman.statistic if hasattr(spearman, "statistic") else spearman[0]
+        out[name + "_oov%"] = oov
+    _, sections = kv.evaluate_word_analogies(
+        str(DATA / "analogy" / "questions-words.txt"), restrict_vocab=30000
+    )
+    sem = [s for s in sections[:5]]
+    syn = [s for s in sections[5:-1]]
+
+    def acc(ss):
+        c = sum(len(s["correct"]) for s in ss)
+        n = c + sum(len(s["incorrect"]) for s in ss)
+        return c / n if n else float("nan")
+
+    out["sem"] = acc(sem)
+    out["syn"] = acc(syn)
+    return out
+
+
+def vectors(args: argparse.Namespace, work: Path) -> None:
+    from gensim.models import KeyedVectors
+
+    corpus = work / "enwiki-prefix.txt"
+    with lzma.open(DATA / "corpora" / "enwiki-70m.txt.xz", "rb") as fh:
+        data = fh.read(int(args.mb * 1_000_000))
+    corpus.write_bytes(data[: data.rfind(b"\n") + 1])
+    n_words = len(corpus.read_bytes().split())
+    e, dim = args.vector_epochs, 100
+    print(f"\nVectors: {corpus.stat().st_size:,} bytes of enwiki ({n_words:,} words), skip-gram, "
+          f"dim {dim}, minn 3, maxn 6, {e} epochs, 2 threads, min count 5")  # fmt: skip
+    rows = []
+
+    def record(tool: str, secs: float, kv) -> None:
+        ev = _evaluate(kv)
+        rows.append((tool, secs, n_words * e / secs, ev))
+        print(f"  {tool}: {secs:.1f}s {ev}", flush=True)
+
+    from wordlab.corpus import load_corpus
+    from wordlab.models.fasttext import FastText
+
+    enc = load_corpus(corpus, cache_dir=work / "enc", progress=False)
+    t = time.perf_counter()
+    ft = FastText(model="sg", dim=dim, epochs=e, minn=3, maxn=6, threads=2, progress=False)
+    ft.fit(enc)
+    secs = time.perf_counter() - t
+    v = ft.vectors
+    kv = KeyedVectors(dim)
+    kv.add_vectors(v.words, v.matrix)
+    record("wordlab", secs, kv)
+    del ft, v
+
+    if args.fasttext_bin:
+        out = work / "ftvec"
+        t = time.perf_counter()
+        subprocess.run(
+            [args.fasttext_bin, "skipgram", "-input", str(corpus), "-output", str(out),
+             "-dim", str(dim), "-epoch", str(e), "-thread", "2", "-minn", "3", "-maxn", "6",
+             "-verbose", "0"],
+            check=True,
+        )  # fmt: skip
+        record("fastText C++", time.perf_counter() - t, KeyedVectors.load_word2vec_format(
+            str(out) + ".vec"))  # fmt: skip
+
+    import fasttext
+
+    t = time.perf_counter()
+    m = fasttext.train_unsupervised(
+        str(corpus), model="skipgram", dim=dim, epoch=e, thread=2, minn=3, maxn=6, verbose=0
+    )
+    secs = time.perf_counter() - t
+    kv = KeyedVectors(dim)
+    words = m.words
+    kv.add_vectors(words, np.stack([m.get_word_vector(w) for w in words]))
+    record("fasttext (pip)", secs, kv)
+    del m
+
+    from gensim.models import FastText as GensimFastText
+    from gensim.models.word2vec import LineSentence
+
+    t = time.perf_counter()
+    g = GensimFastText(
+        LineSentence(str(corpus)), vector_size=dim, sg=1, epochs=e, workers=2, min_n=3, max_n=6,
+        min_count=5, sample=1e-4, alpha=0.05, negative=5, window=5, bucket=2_000_000,
+    )  # fmt: skip
+    record("gensim FastText", time.perf_counter() - t, g.wv)
+
+    print("\n| tool | train time (s) | words/s | WS353 | SimLex | analogy sem | analogy syn |")
+    print("|---|---|---|---|---|---|---|")
+    for tool, secs, wps, ev in rows:
+        print(
+            f"| {tool} | {secs:.1f} | {wps:,.0f} | {ev['ws353']:.3f} | {ev['simlex']:.3f} | "
+            f"{100 * ev['sem']:.1f} | {100 * ev['syn']:.1f} |"
+        )
+
+
+def main() -> None:
+    """Run the comparisons and print markdown tables."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--fasttext-bin", help="fastText C++ binary (optional peer)")
+    p.add_argument("--imdb", type=Path, default=DATA / "classification" / "imdb")
+    p.add_argument("--reps", type=int, default=3, help="runs per tool and setting")
+    p.add_argument("--no-classification", action="store_true")
+    p.add_argument("--vectors", action="store_true", help="also run the subword-vector bench")
+    p.add_argument("--mb", type=float, default=100, help="enwiki prefix in MB (issue: 100)")
+    p.add_argument("--vector-epochs", type=int, default=5)
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory(prefix="wordlab-ft-bench-") as tmp:
+        work = Path(tmp)
+        if not args.no_classification:
+            classification(args, work)
+        if args.vectors:
+            vectors(args, work)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""`wordlab elmo train|perplexity|embed`: ELMo contextual vectors (needs the optional PyTorch).
+
+PyTorch is imported only when an elmo subcommand runs, so `wordlab --help` works without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+from pathlib import Path
+
+from wordlab.commands.common import add_run_options, add_text_options, text_options
+from wordlab.errors import WordlabError
+
+INSTALL_HINT = (
+    "ELMo needs PyTorch, which is not installed. Install it with:\n"
+    '  pip install torch==2.13.0 && pip install -e ".[elmo]"   (from a wordlab checkout)\n'
+    "or: pip install 'wordlab[elmo]'"
+)
+CONFIG_NAMES = ("small", "original")
+
+
+def require_torch() -> None:
+    """Raise a WordlabError saying how to install PyTorch when it is missing."""
+    if importlib.util.find_spec("torch") is None:
+        raise WordlabError(INSTALL_HINT)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `elmo` and its train / perplexity / embed subcommands."""
+    p = subparsers.add_parser(
+        "elmo",
+        help="ELMo: train a character-aware biLM, score text, embed sentences (needs PyTorch)",
+        description="ELMo contextual word vectors (Peters et al. 2018). Needs PyTorch: "
+        'pip install torch==2.13.0 && pip install -e ".[elmo]"',
+    )
+    sub = p.add_subparsers(dest="elmo_command", metavar="ACTION")
+    sub.required = True
+
+    t = sub.add_parser("train", help="train a biLM on a text corpus")
+    t.add_argument(
+        "--input", required=True, help="corpus (plain, .gz, .bz2, .xz) or encoded folder"
+    )
+    t.add_argument("--output", required=True, help="model folder (checkpoints are kept there too)")
+    t.add_argument("--config", choices=CONFIG_NAMES, default="small", help="sizes (default small)")
+    t.add_argument("--epochs", type=int, default=None, help="passes over the corpus (default 1)")
+    t.add_argument("--batch-size", type=int, default=None, help="parallel streams (small: 64)")
+    t.add_argument("--unroll", type=int, default=None, help="BPTT window in tokens (20)")
+    t.add_argument("--lr", type=float, default=None, help="Adam learning rate (0.001)")
+    t.add_argument("--min-count", type=int, default=None, help="softmax vocabulary: min count (5)")
+    t.add_argument("--max-vocab", type=int, default=None, help="softmax vocabulary size cap")
+    t.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    t.add_argument(
+        "--max-minutes", type=float, default=None, help="stop (and save) after this long"
+    )
+    t.add_argument(
+        "--checkpoint-minutes", type=float, default=10.0, help="save a checkpoint this often (10)"
+    )
+    t.add_argument("--resume", action="store_true", help="continue from the checkpoint in --output")
+    t.add_argument("--cache", default=None, help="folder for the encoded corpus")
+    add_text_options(t)
+    add_run_options(t)
+    t.set_defaults(func=run_train)
+
+    q = sub.add_parser("perplexity", help="forward and backward perplexity on held-out text")
+    q.add_argument("model", help="model folder")
+    q.add_argument("text", help="held-out text file")
+    q.add_argument("--batch-size", type=int, default=None, help="parallel streams")
+    q.add_argument("--threads", type=int, default=2, help="threads (default 2)")
+    q.add_argument("--quiet", action="store_true", help="no progress output")
+    q.set_defaults(func=run_perplexity)
+
+    e = sub.add_parser(
+        "embed", help="contextual vectors for each line of a file (one sentence each)"
+    )
+    e.add_argument("model", help="model folder")
+    e.add_argument("text", help="sentences, one per line, tokenized as the model's training text")
+    e.add_argument(
+        "--output", required=True, help=".npz file: one array per sentence, keys 0, 1, ..."
+    )
+    e.add_argument(
+        "--layers", default="all", help="all (layers, tokens, dim), average, or a layer number"
+    )
+    e.add_argument("--batch-size", type=int, default=64, help="sentences per batch")
+    e.add_argument("--threads", type=int, default=2, help="threads (default 2)")
+    e.set_defaults(func=run_embed)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Train (or resume) and print where the model is."""
+    require_torch()
+    from wordlab.elmo.config import get_config
+    from wordlab.elmo.train import train_elmo
+
+    config = get_config(args.config).updated(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        unroll=args.unroll,
+        lr=args.lr,
+        min_count=args.min_count,
+        max_vocab=args.max_vocab,
+        seed=args.seed,
+    )
+    elmo = train_elmo(
+        args.input,
+        args.output,
+        config,
+        text_options(args),
+        threads=args.threads,
+        device=args.device,
+        max_minutes=args.max_minutes,
+        checkpoint_minutes=args.checkpoint_minutes,
+        resume=args.resume,
+        cache_dir=args.cache,
+        progress=not args.quiet,
+    )
+    print(f"ELMo ({elmo.config.name}) saved in {args.output}: {elmo.n_layers} layers of {elmo.dim}")
+    return 0
+
+
+def run_perplexity(args: argparse.Namespace) -> int:
+    """Print forward, backward and joint perplexity."""
+    require_torch()
+    import torch
+
+    from wordlab.elmo.model import Elmo
+
+    torch.set_num_threads(args.threads)
+    r = Elmo.load(args.model).perplexity(args.text, args.batch_size, progress=not args.quiet)
+    print(
+        f"perplexity forward {r['ppl_fwd']:.2f} backward {r['ppl_bwd']:.2f} "
+        f"both {r['ppl']:.2f} ({r['tokens']:,} tokens)"
+    )
+    return 0
+
+
+def run_embed(args: argparse.Namespace) -> int:
+    """Embed every line of a file and write the arrays to an .npz file."""
+    require_torch()
+    import numpy as np
+    import torch
+
+    from wordlab.corpus import iter_lines
+    from wordlab.elmo.model import Elmo
+    from wordlab.fileio import atomic_path, require_file
+
+    torch.set_num_threads(args.threads)
+    elmo = Elmo.load(args.model)
+    elmo.layer_selector(args.layers)  # a bad --layers fails before the work
+    sentences = list(iter_lines(require_file(args.text, "text file"), elmo.text_options))
+    arrays = elmo.embed(sentences, args.layers, args.batch_size)
+    out = Path(args.output)
+    with atomic_path(out) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **{str(i): a for i, a in enumerate(arrays)})
+    print(f"{len(arrays)} sentences embedded into {out}")
+    return 0

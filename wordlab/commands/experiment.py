@@ -1,0 +1,117 @@
+"""`wordlab experiment`: reproduce the GloVe paper's tables and figures on your corpus."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+import wordlab
+from wordlab.commands.common import (
+    add_run_options,
+    add_text_options,
+    add_vocab_options,
+    text_options,
+)
+from wordlab.errors import WordlabError
+from wordlab.experiments import EXPERIMENT_NAMES, Config, parse_duration, run_experiments
+
+SIMILARITY_FILES = {"WS353": "wordsim353.tsv", "SimLex999": "simlex999.txt"}
+
+
+def default_data_dir() -> Path | None:
+    """The project's shared data folder, if it sits beside the current or the package's checkout."""
+    for base in (Path.cwd(), Path(wordlab.__file__).resolve().parents[1]):
+        candidate = base.parent / "shared" / "data"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "experiment",
+        help="reproduce the GloVe paper's analyses (figures, tables, report.md)",
+        description="Runs: " + ", ".join(EXPERIMENT_NAMES) + " (or all). Finished runs in "
+        "OUT/results.json are reused, so an interrupted sweep resumes.",
+    )
+    p.add_argument("name", choices=[*EXPERIMENT_NAMES, "all"], help="experiment to run, or all")
+    p.add_argument("--corpus", required=True, help="corpus text file (.gz/.bz2/.xz)")
+    p.add_argument("--out", required=True, help="output folder: results.json, figures/, report.md")
+    p.add_argument("--budget", help="time for this invocation (e.g. 60m, 2h): picks the grid")
+    p.add_argument("--quick", action="store_true", help="tiny grids, for trying it out")
+    p.add_argument("--level", choices=("quick", "small", "medium", "full"), help="force a grid")
+    g = p.add_argument_group("evaluation data")
+    g.add_argument(
+        "--data",
+        help="folder with analogy/questions-words.txt, similarity/{wordsim353.tsv,simlex999.txt} "
+        "and ner/conll2003/ (default: ../shared/data when present)",
+    )
+    g.add_argument("--analogy", help="analogy questions file (Google format)")
+    g.add_argument(
+        "--similarity",
+        action="append",
+        metavar="NAME=FILE",
+        help="word-pair similarity file, repeatable (default WS353 and SimLex999 from --data)",
+    )
+    g.add_argument("--ner-data", help="CoNLL-2003 folder with eng.train, eng.testa, eng.testb")
+    add_vocab_options(p)
+    add_text_options(p)
+    add_run_options(p)
+    p.set_defaults(func=run)
+
+
+def config_from(args: argparse.Namespace) -> Config:
+    """The experiment Config named on the command line."""
+    data = Path(args.data) if args.data else default_data_dir()
+    if args.data and not data.is_dir():
+        raise WordlabError(f"--data folder not found: {data}")
+    analogy = Path(args.analogy) if args.analogy else None
+    if analogy is None and data is not None and (data / "analogy" / "questions-words.txt").exists():
+        analogy = data / "analogy" / "questions-words.txt"
+    similarity: dict[str, Path] = {}
+    if args.similarity:
+        for item in args.similarity:
+            name, sep, file = item.partition("=")
+            if not sep or not name or not file:
+                raise WordlabError(f"--similarity {item!r}: expected NAME=FILE")
+            similarity[name] = Path(file)
+    elif data is not None:
+        for name, file in SIMILARITY_FILES.items():
+            if (data / "similarity" / file).exists():
+                similarity[name] = data / "similarity" / file
+    ner = Path(args.ner_data) if args.ner_data else None
+    if ner is None and data is not None and (data / "ner" / "conll2003" / "eng.train").exists():
+        ner = data / "ner" / "conll2003"
+    for path in [analogy, *similarity.values()]:
+        if path is not None and not path.exists():
+            raise WordlabError(f"evaluation file not found: {path}")
+    if ner is not None and not (ner / "eng.train").exists():
+        raise WordlabError(f"--ner-data {ner}: no eng.train there")
+    corpus = Path(args.corpus)
+    if not corpus.is_file():
+        raise WordlabError(f"--corpus file not found: {corpus}")
+    return Config(
+        corpus=corpus,
+        out=Path(args.out),
+        analogy=analogy,
+        similarity=similarity,
+        ner_dir=ner,
+        budget=parse_duration(args.budget) if args.budget else None,
+        quick=args.quick,
+        text=text_options(args),
+        min_count=args.min_count,
+        max_vocab=args.max_vocab,
+        threads=args.threads,
+        seed=args.seed,
+        progress=not args.quiet,
+    )
+
+
+def run(args: argparse.Namespace) -> None:
+    config = config_from(args)
+    names = list(EXPERIMENT_NAMES) if args.name == "all" else [args.name]
+    command = "wordlab " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    run_experiments(names, config, level=args.level, command=command)
+    print(f"report: {config.out / 'report.md'}")

@@ -1,0 +1,135 @@
+"""`wordlab fasttext` (train subword vectors) and `wordlab fasttext-vectors` (vectors of any word)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from wordlab.commands.common import (
+    add_run_options,
+    add_text_options,
+    add_vocab_options,
+    text_options,
+)
+from wordlab.corpus import load_corpus
+from wordlab.errors import WordlabError
+from wordlab.models.fasttext import LOSSES, MODEL_NAME, MODELS, FastText, FastTextSettings
+from wordlab.vectors import FORMATS
+
+_EXTENSIONS = {"glove": "txt", "word2vec": "txt", "word2vec-binary": "bin", "vec": "vec"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `fasttext` and `fasttext-vectors` subcommands."""
+    d = FastTextSettings()
+    p = subparsers.add_parser(
+        "fasttext",
+        help="train fastText subword vectors (skip-gram / CBOW over character n-grams)",
+        description=(
+            "Train fastText word vectors; writes OUTPUT/vectors.<ext> (known words) and the model "
+            f"OUTPUT/{MODEL_NAME}.npz + .json, from which `wordlab fasttext-vectors` gives "
+            "vectors for any word."
+        ),
+    )
+    p.add_argument("--input", required=True, help="text file (.gz/.bz2/.xz) or encoded folder")
+    p.add_argument("--output", required=True, help="folder for the vectors and the model")
+    p.add_argument(
+        "--format", choices=FORMATS, default="vec", help="vector file format (default vec)"
+    )
+    p.add_argument("--cache-dir", help="where to keep the encoded corpus (default: user cache)")
+    g = p.add_argument_group("fastText")
+    g.add_argument("--model", choices=MODELS, default=d.model, help=f"default {d.model}")
+    g.add_argument("--loss", choices=LOSSES, default=d.loss, help=f"default {d.loss}")
+    g.add_argument("--dim", type=int, default=d.dim, help=f"vector size (default {d.dim})")
+    g.add_argument(
+        "--window", "--ws", type=int, default=d.window, help=f"context window (default {d.window})"
+    )
+    g.add_argument("--epochs", type=int, default=d.epochs, help=f"default {d.epochs}")
+    g.add_argument("--lr", type=float, default=d.lr, help=f"learning rate (default {d.lr})")
+    g.add_argument("--neg", type=int, default=d.neg, help=f"negatives (default {d.neg})")
+    g.add_argument("--minn", type=int, default=d.minn, help=f"min n-gram chars (default {d.minn})")
+    g.add_argument("--maxn", type=int, default=d.maxn, help=f"max n-gram chars (default {d.maxn})")
+    g.add_argument("--bucket", type=int, default=d.bucket, help=f"n-gram rows (default {d.bucket})")
+    g.add_argument(
+        "--sample",
+        "-t",
+        type=float,
+        default=d.sample,
+        help=f"subsampling threshold, 0 = off (default {d.sample:g})",
+    )
+    g.add_argument(
+        "--lr-update-rate",
+        type=int,
+        default=d.lr_update_rate,
+        help=f"tokens between learning-rate updates (default {d.lr_update_rate})",
+    )
+    add_text_options(p)
+    add_vocab_options(p, min_count=d.min_count)
+    add_run_options(p)
+    p.set_defaults(func=run)
+
+    v = subparsers.add_parser(
+        "fasttext-vectors",
+        help="print fastText vectors of any words (unseen ones from their n-grams)",
+        description="Print `word v1 v2 ...` for each word (from the arguments, or stdin lines).",
+    )
+    v.add_argument(
+        "model", help=f"model written by `wordlab fasttext` (its folder or {MODEL_NAME})"
+    )
+    v.add_argument("words", nargs="*", help="words (default: read whitespace-separated stdin)")
+    v.set_defaults(func=run_vectors)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train and write the vectors and the model."""
+    settings = FastTextSettings(
+        model=args.model,
+        loss=args.loss,
+        dim=args.dim,
+        window=args.window,
+        epochs=args.epochs,
+        lr=args.lr,
+        neg=args.neg,
+        min_count=args.min_count,
+        max_vocab=args.max_vocab,
+        minn=args.minn,
+        maxn=args.maxn,
+        bucket=args.bucket,
+        sample=args.sample,
+        lr_update_rate=args.lr_update_rate,
+        threads=args.threads,
+        seed=args.seed,
+    )
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise WordlabError(f"--output {out} exists and is not a folder")
+    corpus = load_corpus(
+        args.input, text_options(args), cache_dir=args.cache_dir, progress=not args.quiet
+    )
+    model = FastText(settings, progress=not args.quiet).fit(corpus)
+    out.mkdir(parents=True, exist_ok=True)
+    vectors_path = out / f"vectors.{_EXTENSIONS[args.format]}"
+    model.vectors.save(vectors_path, args.format)
+    model.save(out / MODEL_NAME)
+    if not args.quiet:
+        st = model.stats
+        print(
+            f"wordlab fasttext: {len(model.vocab):,} words x {settings.dim}, "
+            f"{st['words_per_second']:,.0f} words/s, final loss {st['final_loss']:.4f}; "
+            f"wrote {vectors_path} and {out / MODEL_NAME}.npz/.json",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def run_vectors(args: argparse.Namespace) -> int:
+    """Print the vector of each requested word."""
+    model = FastText.load(args.model)
+    words = args.words or [w for line in sys.stdin for w in line.split()]
+    for w in words:
+        vec = model.word_vector(w)
+        sys.stdout.write(w + " " + " ".join(np.char.mod("%.5g", vec)) + "\n")
+    return 0

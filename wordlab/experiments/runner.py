@@ -1,0 +1,325 @@
+"""The shared machinery of the experiments: run specs, cached results, corpus prefixes, scoring.
+
+Every model an experiment needs is a `Spec` (kind, corpus prefix, settings). Its key is a stable
+text built from those, so the same run asked for by two experiments (GloVe at 100 dims and window
+10 is in three of them) is trained once, and a run already in `results.json` is never repeated:
+an interrupted sweep resumes where it stopped. `results.json` is rewritten atomically after every
+run. Intermediate files (encoded corpora, prefixes, co-occurrence counts) live in `OUT/cache/`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from wordlab import __version__
+from wordlab.cooccur import CooccurSettings, count_cooccurrences, shuffle_records
+from wordlab.corpus import EncodedCorpus, TextOptions, iter_text_chunks, load_corpus
+from wordlab.errors import WordlabError
+from wordlab.fileio import atomic_open
+from wordlab.vocab import Vocab
+
+SCHEMA = "wordlab-experiments/1"
+RESULTS = "results.json"
+
+
+@dataclass
+class Config:
+    """What every experiment shares: data, output folder, budget, vocabulary and run options."""
+
+    corpus: Path
+    out: Path
+    analogy: Path | None = None
+    similarity: dict[str, Path] = field(default_factory=dict)  # name -> pairs file
+    ner_dir: Path | None = None  # folder with eng.train, eng.testa, eng.testb
+    budget: float | None = None  # seconds for the whole invocation; None: no limit
+    quick: bool = False
+    text: TextOptions = field(default_factory=TextOptions)
+    min_count: int = 5
+    max_vocab: int | None = None
+    threads: int = 2
+    seed: int = 1
+    progress: bool = True
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One run: a model (or a count) of `kind` on the first `words` tokens (None: all) with `settings`."""
+
+    kind: str
+    words: int | None
+    settings: tuple[tuple[str, Any], ...]
+
+    @classmethod
+    def make(cls, kind: str, words: int | None = None, **settings: Any) -> Spec:
+        """A spec from keyword settings (lists become tuples so specs hash)."""
+        items = tuple(
+            sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in settings.items())
+        )
+        return cls(kind, words, items)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The settings as a dict."""
+        return dict(self.settings)
+
+    @property
+    def key(self) -> str:
+        """Stable, readable identifier of the run: kind, corpus size and settings."""
+        corpus = "all" if self.words is None else str(self.words)
+        body = ",".join(f"{k}={_plain(v)}" for k, v in self.settings)
+        return f"{self.kind}[{corpus}]({body})"
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "-".join(map(str, value))
+    return str(value)
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+class Runner:
+    """Runs specs once each, keeps their records in OUT/results.json, and stops at the deadline."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.out = Path(config.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.cache = self.out / "cache"
+        self.path = self.out / RESULTS
+        self.started = time.monotonic()
+        self.deadline = None if config.budget is None else self.started + config.budget
+        self.data = self._load()
+        self._corpora: dict[int | None, EncodedCorpus] = {}
+        self._datasets: dict[str, Any] = {}
+
+    # -- results.json ---------------------------------------------------------------------------
+    def _load(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {"schema": SCHEMA, "runs": {}, "experiments": {}, "invocations": []}
+        try:
+            data = json.loads(self.path.read_text())
+        except json.JSONDecodeError as exc:
+            raise WordlabError(f"{self.path}: not valid JSON ({exc}); move it away to start over")
+        if data.get("schema") != SCHEMA:
+            raise WordlabError(f"{self.path}: schema {data.get('schema')!r}, expected {SCHEMA!r}")
+        corpus = str(Path(self.config.corpus).resolve())
+        if data.get("corpus", {}).get("path", corpus) != corpus:
+            raise WordlabError(
+                f"{self.path} holds runs on {data['corpus']['path']}, not {corpus}; "
+                "use another --out folder"
+            )
+        return data
+
+    def save(self) -> None:
+        """Write results.json atomically (an interrupted write leaves the previous one)."""
+        with atomic_open(self.path, "w", encoding="utf-8") as fh:
+            json.dump(self.data, fh, indent=1, default=_json_default)
+            fh.write("\n")
+
+    def begin(self, names: list[str], level: str, estimate: float) -> None:
+        """Record the invocation (command settings, machine) and the corpus it runs on."""
+        c = self.config
+        corpus = self.corpus()
+        self.data["corpus"] = {
+            "path": str(Path(c.corpus).resolve()),
+            "tokens": corpus.n_tokens,
+            "lines": corpus.n_lines,
+            "distinct_words": len(corpus.words),
+            "text_options": asdict(c.text),
+        }
+        self.data["invocations"].append(
+            {
+                "started": _now(),
+                "experiments": names,
+                "level": level,
+                "budget_seconds": c.budget,
+                "estimated_seconds": estimate,
+                "quick": c.quick,
+                "min_count": c.min_count,
+                "max_vocab": c.max_vocab,
+                "threads": c.threads,
+                "seed": c.seed,
+                "wordlab": __version__,
+                "python": platform.python_version(),
+                "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+            }
+        )
+        self.save()
+
+    def record(self, spec: Spec) -> dict[str, Any] | None:
+        """The stored record of a finished run, or None."""
+        return self.data["runs"].get(spec.key)
+
+    def out_of_time(self) -> bool:
+        """True once the budget is spent: no new run starts after that."""
+        return self.deadline is not None and time.monotonic() > self.deadline
+
+    def run(self, spec: Spec) -> dict[str, Any] | None:
+        """The record of `spec`: stored, or computed now (None when the budget is spent)."""
+        done = self.record(spec)
+        if done is not None:
+            return done
+        if self.out_of_time():
+            return None
+        from wordlab.experiments import models
+
+        if self.config.progress:
+            print(f"[experiment] {spec.key}", flush=True)
+        started = _now()
+        t0 = time.perf_counter()
+        result = models.execute(self, spec)
+        rec = {
+            "key": spec.key,
+            "kind": spec.kind,
+            "corpus_words": spec.words,
+            "settings": spec.params,
+            "seed": self.config.seed,
+            "min_count": self.config.min_count,
+            "max_vocab": self.config.max_vocab,
+            "threads": self.config.threads,
+            "started": started,
+            "wall_seconds": time.perf_counter() - t0,
+            **result,
+        }
+        self.data["runs"][spec.key] = rec
+        self.save()
+        return rec
+
+    # -- corpora --------------------------------------------------------------------------------
+    def corpus(self, words: int | None = None) -> EncodedCorpus:
+        """The encoded corpus, or its prefix of about `words` tokens (written and encoded once)."""
+        if words in self._corpora:
+            return self._corpora[words]
+        c = self.config
+        progress = c.progress
+        if words is None:
+            enc = load_corpus(c.corpus, c.text, self.cache / "encoded" / "full", progress)
+        else:
+            text = self.cache / "prefixes" / f"prefix-{words}.txt"
+            if not text.exists():
+                write_prefix(c.corpus, text, words, c.text)
+            enc = load_corpus(text, c.text, self.cache / "encoded" / f"prefix-{words}", progress)
+        self._corpora[words] = enc
+        return enc
+
+    def vocab(self, words: int | None = None) -> Vocab:
+        """The vocabulary every model of a corpus shares (--min-count, --max-vocab)."""
+        return Vocab.from_corpus(self.corpus(words), self.config.min_count, self.config.max_vocab)
+
+    def cooccurrences(self, words: int | None, window: int, symmetric: bool) -> dict[str, Any]:
+        """Shuffled GloVe co-occurrence records for a corpus and window, counted once and cached.
+
+        Returns the shuffled file, the vocabulary, the number of non-zero entries and the seconds
+        counting and shuffling took (charged to GloVe's training time).
+        """
+        c = self.config
+        name = f"{'all' if words is None else words}-w{window}-{'sym' if symmetric else 'left'}"
+        name += f"-min{c.min_count}-max{c.max_vocab or 0}"
+        folder = self.cache / "cooccur" / name
+        meta_path = folder / "meta.json"
+        corpus = self.corpus(words)
+        vocab = self.vocab(words)
+        if meta_path.exists():
+            meta = json.loads(meta_path.read_text())
+            if (folder / "cooccurrence.shuf.bin").exists():
+                return {**meta, "file": folder / "cooccurrence.shuf.bin", "vocab": vocab}
+        folder.mkdir(parents=True, exist_ok=True)
+        raw = folder / "cooccurrence.bin"
+        t0 = time.perf_counter()
+        settings = CooccurSettings(window=window, symmetric=symmetric, threads=c.threads)
+        stats = count_cooccurrences(corpus, vocab, raw, settings, progress=c.progress)
+        t1 = time.perf_counter()
+        shuffle_records(raw, folder / "cooccurrence.shuf.bin", settings.memory, c.seed)
+        t2 = time.perf_counter()
+        raw.unlink()
+        meta = {
+            "entries": int(stats.entries),
+            "tokens": int(stats.tokens),
+            "vocab_size": len(vocab),
+            "count_seconds": t1 - t0,
+            "shuffle_seconds": t2 - t1,
+        }
+        with atomic_open(meta_path, "w") as fh:
+            json.dump(meta, fh, indent=1)
+        return {**meta, "file": folder / "cooccurrence.shuf.bin", "vocab": vocab}
+
+    # -- scoring --------------------------------------------------------------------------------
+    def evaluate(self, vectors: Any) -> dict[str, Any]:
+        """Analogy (semantic, syntactic, total, %) and similarity (Spearman x 100) of vectors."""
+        from wordlab.evaluation.analogy import evaluate_analogy
+        from wordlab.evaluation.datasets import read_analogies, read_similarity
+        from wordlab.evaluation.similarity import evaluate_similarity
+
+        c = self.config
+        scores: dict[str, Any] = {}
+        if c.analogy is not None:
+            if "analogy" not in self._datasets:
+                self._datasets["analogy"] = read_analogies(c.analogy)
+            r = evaluate_analogy(vectors, self._datasets["analogy"])
+            for part in ("semantic", "syntactic", "total"):
+                s = getattr(r, part)
+                if s is not None:
+                    acc = s.accuracy
+                    scores[part] = None if acc is None else 100.0 * acc
+                    scores[f"{part}_used"] = s.used
+                    scores[f"{part}_questions"] = s.questions
+        for name, path in c.similarity.items():
+            if name not in self._datasets:
+                self._datasets[name] = read_similarity(path)
+            try:
+                r = evaluate_similarity(vectors, self._datasets[name])
+            except WordlabError:  # fewer than two pairs known: no correlation
+                scores[name] = None
+                continue
+            scores[name] = 100.0 * r.spearman
+            scores[f"{name}_pairs_used"] = r.used
+            scores[f"{name}_pairs"] = r.pairs
+        return scores
+
+
+def write_prefix(source: Path, target: Path, words: int, text: TextOptions) -> int:
+    """Copy the first `words` tokens of `source` (any compression) to plain text, keeping lines."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with atomic_open(target, "w", encoding="utf-8") as fh:
+        for chunk in iter_text_chunks(source, text.encoding_errors):
+            n = len(text.tokenize(chunk))
+            if written + n <= words:
+                fh.write(chunk)
+                written += n
+                continue
+            for line in chunk.splitlines(keepends=True):  # the chunk that crosses the limit
+                tokens = line.split()
+                if written + len(tokens) <= words:
+                    fh.write(line)
+                    written += len(tokens)
+                else:
+                    fh.write(" ".join(tokens[: words - written]) + "\n")
+                    written = words
+                    break
+            break
+    return written
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
