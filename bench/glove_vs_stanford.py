@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -31,10 +33,12 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 def timed(
     cmd: list[str], stdin: Path | None = None, stdout: Path | None = None
-) -> tuple[float, float, str]:
-    """Run `cmd` under /usr/bin/time; return (wall seconds, peak RSS in MB, stderr)."""
-    timing = Path("/tmp/wordlab-bench-time.txt")
-    full = ["/usr/bin/time", "-f", "%e %M", "-o", str(timing), *cmd]
+) -> tuple[float, float, str, float]:
+    """Run `cmd` under /usr/bin/time; return (wall s, peak RSS MB, stderr, user + system CPU s)."""
+    fd, name = tempfile.mkstemp(prefix="wordlab-bench-time.")
+    os.close(fd)
+    timing = Path(name)
+    full = ["/usr/bin/time", "-f", "%e %M %U %S", "-o", str(timing), *cmd]
     fin = open(stdin, "rb") if stdin else None  # noqa: SIM115 - closed below
     fout = open(stdout, "wb") if stdout else None  # noqa: SIM115
     try:
@@ -53,6 +57,7 @@ def timed(
     if proc.returncode != 0:
         sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err[-3000:]}")
     secs, kb, user, system = timing.read_text().split()[-4:]
+    timing.unlink()
     print(
         f"  {Path(cmd[0]).name if cmd[0] != sys.executable else ' '.join(cmd[2:4])}: {secs} s",
         flush=True,

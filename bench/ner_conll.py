@@ -97,9 +97,11 @@ def main() -> int:
     ap.add_argument("--corpus-bytes", type=int, default=100_000_000, help="about 17M words")
     ap.add_argument("--work", default="/tmp/ner_bench", help="cache for corpus and vectors")
     ap.add_argument("--no-baseline", action="store_true")
-    ap.add_argument("--c1", type=float, nargs="+", default=[0.1])
-    ap.add_argument("--c2", type=float, nargs="+", default=[0.01, 0.1])
-    ap.add_argument("--max-iterations", type=int, nargs="+", default=[200])
+    ap.add_argument("--algorithm", choices=("l2sgd", "lbfgs"), default="l2sgd")
+    ap.add_argument("--c1", type=float, nargs="+", default=[0.1], help="lbfgs only")
+    ap.add_argument("--c2", type=float, nargs="+", default=[0.1, 1.0])
+    ap.add_argument("--max-iterations", type=int, nargs="+", default=[30])
+    ap.add_argument("--vector-window", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2, help="configurations trained at once")
     ap.add_argument("--json", help="write all results here")
     ap.add_argument("--quiet", action="store_true")
@@ -113,6 +115,8 @@ def main() -> int:
         path = gensim_vectors(kind, Path(args.corpus), args.corpus_bytes, Path(args.work), 2)
         configs.append((f"gensim-{kind}50", str(path)))
     grid = {
+        "algorithm": args.algorithm,
+        "vector_window": args.vector_window,
         "c1": tuple(args.c1),
         "c2": tuple(args.c2),
         "max_iterations": tuple(args.max_iterations),
@@ -125,21 +129,20 @@ def main() -> int:
         ]
         results = [f.result() for f in futures]
 
+    from wordlab.evaluation.ner import format_params
+
     rows = [c for r in results for c in r["configurations"]]
     base = next((c for c in rows if c["name"] == "discrete"), None)
     print()
-    print(
-        f"{'configuration':<22} {'dev F1':>7} {'test F1':>7} {'vs base':>8} {'train s':>8}  chosen"
-    )
+    head = f"{'configuration':<22} {'dev F1':>7} {'test F1':>7} {'vs base':>8} {'train s':>8}"
+    print(head + "  chosen on dev")
     for c in rows:
         gain = ""
         if base is not None and c is not base:
             gain = f"{c['test']['overall']['f1'] - base['test']['overall']['f1']:+.2f}"
-        p = c["params"]
         print(
             f"{c['name']:<22} {c['dev']['overall']['f1']:7.2f} {c['test']['overall']['f1']:7.2f}"
-            f" {gain:>8} {c['train_seconds']:8.0f}  c1={p['c1']:g} c2={p['c2']:g}"
-            f" it<={p['max_iterations']}"
+            f" {gain:>8} {c['train_seconds']:8.0f}  {format_params(c['params'])}"
         )
     print("\npaper (GloVe, Table 4)  dev F1 test F1")
     for k, (dv, ts) in PAPER.items():

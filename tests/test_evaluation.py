@@ -165,7 +165,7 @@ def _vectors_over(paths, tmp_path, seed=0):
 
 def _subset(path, tmp_path, every=6):
     text = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines = [ln for i, ln in enumerate(text) if ln[0] == ":" or i % every]
+    lines = [ln for i, ln in enumerate(text) if ln[0] == ":" or i % every == 0]
     out = tmp_path / "questions.txt"
     out.write_text("".join(lines), encoding="utf-8")
     return out
@@ -175,17 +175,31 @@ def _gensim_counts(sections):
     return [(len(s["correct"]), len(s["correct"]) + len(s["incorrect"])) for s in sections[:-1]]
 
 
+# (tie threshold, cosine-table budget, batch size): the default; gensim's exact path for every
+# question; batch scores only, from per-batch cosine tables; batch scores only, one matrix
+# product per batch (more distinct words than questions)
+MODES = {
+    "default": (None, None, 1024),
+    "exact": (10.0, None, 1024),
+    "batch-tables": (0.0, 0, 1024),
+    "direct": (0.0, 0, 3),
+}
+
+
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::RuntimeWarning")
-@pytest.mark.parametrize("tie", [None, 0.0, 10.0])  # normal; batch scores only; gensim's path only
-def test_analogy_agrees_with_gensim(tmp_path, monkeypatch, tie):
+@pytest.mark.parametrize("mode", MODES)
+def test_analogy_agrees_with_gensim(tmp_path, monkeypatch, mode):
     keyedvectors = pytest.importorskip("gensim.models.keyedvectors")
-    questions = _subset(shared_data("analogy", "questions-words.txt"), tmp_path, every=20)
+    questions = _subset(shared_data("analogy", "questions-words.txt"), tmp_path, every=8)
     v = _vectors_over([questions], tmp_path)
     kv = keyedvectors.KeyedVectors.load_word2vec_format(tmp_path / "v.txt")
+    tie, table, batch = MODES[mode]
     if tie is not None:
         monkeypatch.setattr(analogy_module, "_TIE", tie)
-    for restrict in (len(v) - 40, len(v)) if tie is None else (len(v) - 40,):
-        ours = evaluate_analogy(v, questions, restrict_vocab=restrict)
+    if table is not None:
+        monkeypatch.setattr(analogy_module, "_TABLE_SCORES", table)
+    for restrict in (len(v) - 40, len(v)) if mode == "default" else (len(v) - 40,):
+        ours = evaluate_analogy(v, questions, restrict_vocab=restrict, batch_size=batch)
         score, sections = kv.evaluate_word_analogies(str(questions), restrict_vocab=restrict)
         assert [(s.correct, s.used) for s in ours.sections] == _gensim_counts(sections)
         assert ours.accuracy == score
@@ -202,7 +216,7 @@ def test_cosmul_analogy_agrees_with_gensim(tmp_path):
         def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None):
             return self.most_similar_cosmul(positive, negative, topn=topn)
 
-    questions = _subset(shared_data("analogy", "questions-words.txt"), tmp_path, every=24)
+    questions = _subset(shared_data("analogy", "questions-words.txt"), tmp_path, every=12)
     v = _vectors_over([questions], tmp_path, seed=1)
     kv = CosMul.load_word2vec_format(tmp_path / "v.txt")
     kv.vectors[3] = 1.0  # gensim's cosmul has no guard against zero vectors
@@ -250,6 +264,9 @@ def test_cli_eval_nn_analogy(tmp_path, capsys, monkeypatch):
     assert capsys.readouterr().out.splitlines()[1].endswith("city4")
     assert main(["nn", str(tmp_path / "v.bin"), "noun3", "--topn", "2"]) == 0
     assert "noun3:" in capsys.readouterr().out
+    limited = ["--format", "word2vec-binary", "--limit", "4", "--topn", "9"]
+    assert main(["nn", str(tmp_path / "v.bin"), "country0", *limited]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 4  # the word and its 3 neighbours
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("city1 -country1 country2\nzz\n"))
     assert main(["nn", str(tmp_path / "v.bin"), "--topn", "1"]) == 0
     out = capsys.readouterr().out

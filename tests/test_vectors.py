@@ -143,6 +143,7 @@ def test_neighbours_and_analogies_by_hand():
     assert len(v.most_similar("man", topn=None)) == 4
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::RuntimeWarning")
 def test_agrees_with_gensim_and_converts(tmp_path):
     keyedvectors = pytest.importorskip("gensim.models.keyedvectors")
     v = _random_vectors(n=400, dim=24, seed=3)

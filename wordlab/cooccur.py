@@ -138,7 +138,8 @@ def count_cooccurrences(
     errors: list[BaseException] = []
 
     def spill(events: np.ndarray, n: int) -> None:
-        keys, vals = kernels.sort_and_reduce(events[:n], dist_bits, settings.distance_weighting)
+        events[:n].sort()  # numpy's sort releases the GIL, so the other threads keep counting
+        keys, vals = kernels.reduce_sorted(events[:n], dist_bits, settings.distance_weighting)
         with shards_lock:
             path = shard_root / f"shard{len(shards):05d}"
             shards.append(path)

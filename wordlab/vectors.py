@@ -363,6 +363,8 @@ def _read_text(
             if header is None:
                 raise WordlabError(f"{path}:1: expected a 'count dim' header, got {first[:80]!r}")
             n, dim = header
+        elif limit is not None and limit <= 1_000_000:
+            n, dim = limit, None  # rows beyond the file's end are trimmed below
         else:
             n, dim = _count_lines(path), None
         if limit is not None:

@@ -74,7 +74,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "embed", help="contextual vectors for each line of a file (one sentence each)"
     )
     e.add_argument("model", help="model folder")
-    e.add_argument("text", help="sentences, one per line, tokenized as the model's training text")
+    e.add_argument(
+        "text",
+        help="sentences, one per line, tokenized as the model's training text (empty lines skipped)",
+    )
     e.add_argument(
         "--output", required=True, help=".npz file: one array per sentence, keys 0, 1, ..."
     )

@@ -43,19 +43,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="save each configuration's tagger in DIR/<configuration>/",
     )
-    g = p.add_argument_group("CRF and features")
+    g = p.add_argument_group("CRF and features (every combination is tried; dev chooses)")
     g.add_argument(
-        "--c1", type=float, nargs="+", default=None, help="L1 penalties to try (default 0.1)"
+        "--algorithm",
+        choices=("l2sgd", "lbfgs"),
+        default=None,
+        help="CRFsuite training: l2sgd (default, SGD with L2) or lbfgs (L-BFGS with L1 + L2)",
     )
     g.add_argument(
-        "--c2", type=float, nargs="+", default=None, help="L2 penalties to try (default 0.01 0.1)"
+        "--c1", type=float, nargs="+", default=None, help="L1 penalties to try, lbfgs only (0.1)"
+    )
+    g.add_argument(
+        "--c2", type=float, nargs="+", default=None, help="L2 penalties to try (default 0.1 1)"
     )
     g.add_argument(
         "--max-iterations",
         type=int,
         nargs="+",
         default=None,
-        help="L-BFGS iteration caps to try (default 200)",
+        help="epoch (l2sgd) or iteration (lbfgs) caps to try (default 30; lbfgs wants ~200)",
     )
     g.add_argument("--window", type=int, default=None, help="discrete feature window (default 2)")
     g.add_argument(
@@ -110,6 +116,18 @@ def _add_embedder_options(p: argparse.ArgumentParser) -> None:
         metavar="[NAME=]FILE",
         help="word vectors to add as features (repeat for several; each is one configuration)",
     )
+    p.add_argument(
+        "--elmo",
+        action="append",
+        default=[],
+        metavar="[NAME=]DIR",
+        help="ELMo model folder (wordlab elmo train) whose layers become features; needs PyTorch",
+    )
+    p.add_argument(
+        "--elmo-layer",
+        default="average",
+        help="ELMo features: 'average' of the 3 layers (default) or one layer: 0, 1 or 2",
+    )
 
 
 def _split_name(value: str) -> tuple[str | None, str]:
@@ -126,6 +144,15 @@ def _embedders_from_args(args: argparse.Namespace) -> list:
     for value in args.vectors:
         name, path = _split_name(value)
         out.append(StaticEmbedder.load(path, name=name))
+    if args.elmo:
+        from wordlab.commands.elmo import require_torch
+
+        require_torch()
+        from wordlab.elmo.model import ElmoEmbedder
+
+        for value in args.elmo:
+            name, path = _split_name(value)
+            out.append(ElmoEmbedder(path, args.elmo_layer, name=name or "elmo"))
     return out
 
 
@@ -139,7 +166,7 @@ def _settings(args: argparse.Namespace):
         s.c2 = tuple(args.c2)
     if args.max_iterations is not None:
         s.max_iterations = tuple(args.max_iterations)
-    for opt in ("window", "vector_window", "vector_scale"):
+    for opt in ("algorithm", "window", "vector_window", "vector_scale"):
         if getattr(args, opt) is not None:
             setattr(s, opt, getattr(args, opt))
     if s.window < 0 or s.vector_window < 0:

@@ -63,7 +63,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     g.add_argument("--epochs", type=int, default=d.epochs, help=f"default {d.epochs}")
     g.add_argument(
-        "--lr", type=float, default=None, help="starting learning rate (default 0.025 sg, 0.05 cbow)"
+        "--lr",
+        type=float,
+        default=None,
+        help="starting learning rate (default 0.025 sg, 0.05 cbow)",
     )
     g.add_argument(
         "--cbow-sum", action="store_true", help="CBOW sums context vectors instead of averaging"

@@ -8,6 +8,8 @@ their own input and padding always sits at the end.
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 from torch import nn
 
@@ -15,6 +17,9 @@ from wordlab.elmo.charcnn import CharCNN
 from wordlab.elmo.config import ElmoConfig
 
 State = list[tuple[torch.Tensor, torch.Tensor]]
+
+# PyTorch says so on every call; its own (non-oneDNN) LSTM kernel is what we want anyway.
+warnings.filterwarnings("ignore", message="LSTM with projections is not supported with oneDNN")
 
 
 def softmax_cutoffs(config: ElmoConfig, n_classes: int) -> list[int]:

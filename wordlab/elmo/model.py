@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -21,6 +22,7 @@ from wordlab.elmo.charcnn import BOS_TOKEN, EOS_TOKEN, encode_word
 from wordlab.elmo.config import ElmoConfig
 from wordlab.elmo.data import TokenStream, n_classes
 from wordlab.errors import WordlabError
+from wordlab.evaluation.ner_embedders import register_embedder_kind
 from wordlab.modelio import load_model, save_model
 from wordlab.vocab import Vocab
 
@@ -187,17 +189,41 @@ class Elmo:
 class ElmoEmbedder:
     """The NER evaluation's embedder protocol: `name`, `dim`, `embed(sentences)` -> (tokens, dim) each.
 
-    `layer` is 'average' (mean of the L+1 layers, the default) or one layer's index.
+    `layer` is 'average' (mean of the L+1 layers, the default) or one layer's index. `spec()`
+    lets a saved NER tagger find the model again.
     """
 
-    def __init__(self, model: Elmo | str | os.PathLike, layer: str | int = "average") -> None:
+    def __init__(
+        self, model: Elmo | str | os.PathLike, layer: str | int = "average", name: str = "elmo"
+    ) -> None:
         self.model = model if isinstance(model, Elmo) else Elmo.load(model)
+        self.path = None if isinstance(model, Elmo) else str(Path(model).resolve())
+        if layer not in LAYER_CHOICES:
+            try:
+                layer = int(layer)
+            except (TypeError, ValueError):
+                raise WordlabError(
+                    f"ELMo layer must be 'all', 'average' or a layer number, not {layer!r}"
+                ) from None
         self.layer = layer
         self.model.layer_selector(layer)  # validate now, not at the first sentence
-        where = "" if isinstance(model, Elmo) else f" {Path(model).name}"
-        self.name = f"elmo{where} ({layer})"
+        self.name = name
         self.dim = self.model.dim
 
     def embed(self, sentences: list[list[str]]) -> list[np.ndarray]:
         """One float32 array (n_tokens, dim) per sentence."""
         return self.model.embed(sentences, self.layer)  # type: ignore[return-value]
+
+    def spec(self) -> dict[str, Any]:
+        """JSON description (model folder and layer) saved with an NER tagger."""
+        return {"kind": KIND, "path": self.path, "layer": self.layer, "name": self.name}
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> ElmoEmbedder:
+        """Rebuild the embedder described by `spec`."""
+        if not spec.get("path"):
+            raise WordlabError("the saved tagger's ELMo model has no path: pass the embedder")
+        return cls(spec["path"], spec.get("layer", "average"), spec.get("name", "elmo"))
+
+
+register_embedder_kind(KIND, ElmoEmbedder.from_spec)

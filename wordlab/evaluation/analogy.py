@@ -11,14 +11,18 @@ compute-accuracy), so correct/total counts agree exactly:
   of the five best words (the question words' own rows excluded) the first that is not a question
   word is the prediction.
 
-The batch computes the query means exactly as gensim does (float32 sums done in float64, float64
-normalisation) and every question's scores with one matrix product per batch; a question whose
-leading scores lie closer than `_TIE` (where the summation order of a matrix product and of
-gensim's matrix-vector product could swap them) is re-scored with gensim's exact operations.
+How it is fast: one matrix product gives the cosines between each distinct question word and the
+candidates (the Google set has about 900 distinct words; per batch if too many); a question's 3CosAdd
+scores are then cos(b) + cos(c) - cos(a), scaled by 1 / |b + c - a| (equal to gensim's cosine with
+the normalised mean up to float32 rounding), and its best answers come from the maxima of 64-word
+blocks. Where the scores that decide a prediction lie closer than `_TIE` (rounding could order them
+differently from gensim's), the question is re-scored with gensim's exact operations: the mean
+built as gensim builds it (float32 sums done in float64, BLAS dnrm2) and one matrix-vector product.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 
@@ -34,6 +38,9 @@ METHODS = ("3cosadd", "3cosmul")
 _TOP = 5  # gensim looks at the five best answers
 _TIE = 1e-5  # relative; 10x the largest float32 difference seen between the two score orders
 _BLOCK = 64  # columns per block when searching for the best answers
+_BATCH_SCORES = 1 << 24  # float32 scores per batch (64 MB)
+_TABLE_SCORES = 1 << 25  # cosines of all distinct question words at once if they fit (128 MB)
+_CACHE_WORDS = 512  # exact 3CosMul cosine rows kept for reuse
 _COSMUL_EPS = 1e-6  # Levy and Goldberg 2014; gensim's most_similar_cosmul
 
 
@@ -145,31 +152,63 @@ def _cosmul_scores(cos_a: np.ndarray, cos_b: np.ndarray, cos_c: np.ndarray) -> n
     return pos / (neg + 0.000001)
 
 
-def _exact_scores(vectors: Vectors, n: int, q: np.ndarray, method: str) -> np.ndarray:
-    """One question's scores over the first n rows with gensim's own operations (matrix-vector)."""
+def _one_blas_thread():
+    """Single-threaded BLAS for many small matrix-vector products, if threadpoolctl is installed.
+
+    Threads only split the rows, so the results are the same bits; on a busy machine a
+    multi-threaded matrix-vector product is many times slower.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
+def _exact_scores(
+    vectors: Vectors, n: int, q: np.ndarray, method: str, cache: dict[int, np.ndarray]
+) -> np.ndarray:
+    """One question's scores over the first n rows with gensim's own operations (matrix-vector).
+
+    3CosMul's cosines depend on one word each, so they are kept in `cache` (by row) for reuse.
+    """
     matrix, norms = vectors.matrix[:n], vectors.norms[:n]
     with np.errstate(divide="ignore", invalid="ignore"):
-        # gensim's get_vector(norm=True): float32 row / float32 norm
-        a, b, c = (vectors.matrix[r : r + 1] / vectors.norms[r] for r in q[:3])
         if method == "3cosadd":
+            # gensim's get_vector(norm=True): float32 row / float32 norm
+            a, b, c = (vectors.matrix[r : r + 1] / vectors.norms[r] for r in q[:3])
             return np.dot(matrix, _means_like_gensim([b, c, a])[0]) / norms
-        return _cosmul_scores(
-            np.dot(matrix, a[0]) / norms, np.dot(matrix, b[0]) / norms, np.dot(matrix, c[0]) / norms
-        )
+        cosines = []
+        for r in q[:3].tolist():
+            cos = cache.get(r)
+            if cos is None:
+                cos = np.dot(matrix, vectors.matrix[r] / vectors.norms[r]) / norms
+                if len(cache) < _CACHE_WORDS:
+                    cache[r] = cos
+            cosines.append(cos)
+        return _cosmul_scores(*cosines)
 
 
-def _top_k(sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _block_max(sims: np.ndarray, out: np.ndarray) -> None:
+    """Maxima of the _BLOCK-column-strided blocks of each row: block j is columns j + nb * t.
+
+    Strided blocks make the reduction run over contiguous memory (3x faster than runs of 64).
+    """
+    rows, width = sims.shape
+    np.max(sims.reshape(rows, _BLOCK, width // _BLOCK), axis=1, out=out)
+
+
+def _top_k(sims: np.ndarray, block_max: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Columns and values of the k largest entries of each row, best first.
 
-    `sims` has a multiple of _BLOCK columns. The k largest entries lie in the k blocks with the
-    largest maxima, so only k * _BLOCK entries per row are sorted: much faster than argpartition.
+    The k largest entries of a row lie in the k blocks with the largest maxima, so only
+    k * _BLOCK entries per row are sorted: much faster than an argpartition of whole rows.
     """
     rows, width = sims.shape
     nb = width // _BLOCK
     if nb > k:
-        block_max = sims.reshape(rows, nb, _BLOCK).max(axis=2)
         blocks = np.argpartition(block_max, nb - k, axis=1)[:, nb - k :]
-        cols = (blocks[:, :, None] * _BLOCK + np.arange(_BLOCK)).reshape(rows, -1)
+        cols = (blocks[:, :, None] + nb * np.arange(_BLOCK)).reshape(rows, -1)
         vals = np.take_along_axis(sims, cols, axis=1)
     else:
         cols = np.broadcast_to(np.arange(width), sims.shape)
@@ -185,54 +224,80 @@ def _batches(vectors: Vectors, n: int, q_all: np.ndarray, method: str, batch_siz
     """Yield (start, ranked rows, their scores) for batches of questions (a, b, c, d rows).
 
     Cosines between each distinct question word and the n candidates come from one matrix product
-    per batch (a section has few distinct words); 3CosAdd ranks b + c - a of those cosines, scaled
-    by 1 / |b + c - a| to equal gensim's cosine with the normalised mean (up to rounding).
+    (per batch if there are too many words); 3CosAdd ranks b + c - a of those cosines, scaled
+    by 1 / |b + c - a| to equal gensim's cosine with the normalised mean (up to rounding). Each
+    question's row is finished (question words and zero vectors out, block maxima) while in cache.
     """
     unit = vectors.unit_matrix
     head = unit[:n]
     zero_cols = np.flatnonzero(vectors.norms[:n] == 0)
     width = -(-n // _BLOCK) * _BLOCK
+    nb = width // _BLOCK
     k = min(_TOP + 1, n)
-    step = max(1, min(batch_size, (1 << 24) // width))  # about 64 MB of scores per batch
+    step = max(1, min(batch_size, _BATCH_SCORES // width))
     buffer = np.empty((min(step, len(q_all)), width), dtype=np.float32)
     buffer[:, n:] = -np.inf  # padding columns are never answers
-    add, subtract, multiply, divide = np.add, np.subtract, np.multiply, np.divide
+    maxima = np.empty((len(buffer), nb), dtype=np.float32)
+    add, subtract, multiply, divide, amax = np.add, np.subtract, np.multiply, np.divide, np.max
+    inf = -np.inf
+
+    def table(words: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        cos = unit[words] @ head.T
+        if method == "3cosadd":
+            return cos, None
+        cos += 1.0
+        cos *= 0.5  # cosines shifted to [0, 1], Levy and Goldberg's footnote
+        return cos, cos + np.float32(_COSMUL_EPS)
+
+    # a test set has few distinct words (the Google set about 900): one product for all of them
+    distinct_all, pos_all = np.unique(q_all[:, :3], return_inverse=True)
+    pos_all = pos_all.reshape(len(q_all), 3)
+    shared = len(distinct_all) * n <= _TABLE_SCORES
+    if shared:
+        cos_all, den_all = table(distinct_all)
     for start in range(0, len(q_all), step):
         q = q_all[start : start + step]
+        qa, qb, qc = q[:, 0].tolist(), q[:, 1].tolist(), q[:, 2].tolist()
         sims = buffer[: len(q)]
+        block_max = maxima[: len(q)]
         body = sims[:, :n]
-        if method == "3cosadd" and len(np.unique(q[:, :3])) > len(q):
+        if not shared and method == "3cosadd" and len(np.unique(q[:, :3])) > len(q):
             means = unit[q[:, 1]] + unit[q[:, 2]] - unit[q[:, 0]]
             scale = np.linalg.norm(means, axis=1)
             np.matmul(means, head.T, out=body)
+            if len(zero_cols):
+                body[:, zero_cols] = inf  # zero vectors are never answers (NaN in gensim)
+            body[np.arange(len(q))[:, None], q[:, :3]] = inf  # the question words' own rows
+            _block_max(sims, block_max)
         else:
-            distinct, pos = np.unique(q[:, :3], return_inverse=True)
-            pa, pb, pc = pos.reshape(len(q), 3).T.tolist()
-            cos = unit[distinct] @ head.T
-            # one row at a time: row views need no copies (fancy indexing would copy the batch)
-            if method == "3cosadd":
-                for j in range(len(q)):
-                    row = body[j]
-                    add(cos[pb[j]], cos[pc[j]], out=row)
-                    subtract(row, cos[pa[j]], out=row)
-                scale = np.linalg.norm(unit[q[:, 1]] + unit[q[:, 2]] - unit[q[:, 0]], axis=1)
+            if shared:
+                cos, den = cos_all, den_all
+                pa, pb, pc = pos_all[start : start + step].T.tolist()
             else:
-                cos += 1.0
-                cos *= 0.5  # cosines shifted to [0, 1], Levy and Goldberg's footnote
-                den = cos + np.float32(_COSMUL_EPS)
-                for j in range(len(q)):
-                    row = body[j]
-                    multiply(cos[pb[j]], cos[pc[j]], out=row)
-                    divide(row, den[pa[j]], out=row)
-                scale = None
-        if len(zero_cols):
-            body[:, zero_cols] = -np.inf  # zero vectors are never answers (NaN in gensim)
-        body[np.arange(len(q))[:, None], q[:, :3]] = -np.inf  # the question words' own rows
-        cols, vals = _top_k(sims, k)
+                distinct, pos = np.unique(q[:, :3], return_inverse=True)
+                pa, pb, pc = pos.reshape(len(q), 3).T.tolist()
+                cos, den = table(distinct)
+            scale = None
+            if method == "3cosadd":
+                scale = np.linalg.norm(unit[q[:, 1]] + unit[q[:, 2]] - unit[q[:, 0]], axis=1)
+            # one row at a time: row views need no copies, and each row is finished in cache
+            for j in range(len(q)):
+                row = sims[j]
+                if scale is not None:
+                    add(cos[pb[j]], cos[pc[j]], out=row[:n])
+                    subtract(row[:n], cos[pa[j]], out=row[:n])
+                else:
+                    multiply(cos[pb[j]], cos[pc[j]], out=row[:n])
+                    divide(row[:n], den[pa[j]], out=row[:n])
+                if len(zero_cols):
+                    row[zero_cols] = inf  # zero vectors are never answers (NaN in gensim)
+                row[qa[j]] = row[qb[j]] = row[qc[j]] = inf  # the question words' own rows
+                amax(row.reshape(_BLOCK, nb), axis=0, out=block_max[j])
+        cols, vals = _top_k(sims, block_max, k)
         if scale is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
                 vals = vals / np.where(scale > 0, scale, 1.0)[:, None]
-        yield start, cols[:, :_TOP].tolist(), vals
+        yield start, cols[:, :_TOP], vals
 
 
 def _gensim_ranking(dists: np.ndarray, exclude: list[int]) -> list[int]:
@@ -283,7 +348,6 @@ def evaluate_analogy(
     scores = [SectionScore(s.name) for s in data.sections]
     rows: list[tuple[int, int, int, int]] = []
     where: list[int] = []  # section of each scored question
-    texts: list[tuple[str, str, str, str]] = []
     for k, section in enumerate(data.sections):
         for question in section.questions:
             words = tuple(w.upper() if case_insensitive else w for w in question)
@@ -295,38 +359,55 @@ def evaluate_analogy(
                 continue
             rows.append(tuple(idx))  # type: ignore[arg-type]
             where.append(k)
-            texts.append(words)  # type: ignore[arg-type]
 
     results: list[tuple[int, int, str]] = []
     if rows:
         q_all = np.asarray(rows, dtype=np.int64)
+        section_of = np.asarray(where, dtype=np.int64)
+        # the row that stands for each candidate's (upper-cased) word: equal rows, equal words
+        key = np.asarray([known[u] for u in upper], dtype=np.int64)
         small = n <= _TOP + 4  # too few words for the batch's shortcut: gensim's path throughout
         zero = vectors.norms[:n] == 0  # a zero question word makes gensim's scores NaN
-        has_zero = zero[q_all[:, :3]].any(axis=1).tolist()
-        for start, ranked_batch, lead_batch in _batches(vectors, n, q_all, method, batch_size):
-            for j, (ranked, lead) in enumerate(zip(ranked_batch, lead_batch, strict=True)):
-                words = texts[start + j]
-                ignore = set(words[:3])
-                predicted = _predict(ranked, upper, ignore)
-                # the scores whose order decides the prediction, and the next one
-                p = next((i for i, r in enumerate(ranked) if upper[r] not in ignore), _TOP - 1)
-                lead = lead[: p + 2]
-                tol = _TIE * max(1.0, abs(float(lead[0])))  # 3CosMul scores can exceed 1
-                if (
-                    small
-                    or has_zero[start + j]
-                    or not np.all(np.isfinite(lead))
-                    or np.min(lead[:-1] - lead[1:]) < tol
-                ):
-                    q = q_all[start + j]
-                    dists = _exact_scores(vectors, n, q, method)
-                    ranked = _gensim_ranking(dists, [int(x) for x in q[:3]])
-                    predicted = _predict(ranked, upper, ignore)
-                correct = predicted == words[3]
-                section = where[start + j]
-                scores[section].used += 1
-                scores[section].correct += int(correct)
-                results.append((section, int(correct), predicted or ""))
+        has_zero = zero[q_all[:, :3]].any(axis=1)
+        cache: dict[int, np.ndarray] = {}
+        correct_all = np.zeros(len(q_all), dtype=bool)
+        predicted_all = np.zeros(len(q_all), dtype=np.int64)
+        for start, cols, vals in _batches(vectors, n, q_all, method, batch_size):
+            qb = q_all[start : start + len(cols)]
+            kc = key[cols]
+            ignored = (kc[:, :, None] == qb[:, None, :3]).any(axis=2)
+            # gensim takes the first of its five answers that is not a question word, else the
+            # fifth; the scores up to that one and the next decide it
+            p = np.where(ignored.all(axis=1), cols.shape[1] - 1, ignored.argmin(axis=1))
+            predicted = cols[np.arange(len(cols)), p]
+            with np.errstate(invalid="ignore"):
+                gaps = vals[:, :-1] - vals[:, 1:]
+                tol = _TIE * np.maximum(1.0, np.abs(vals[:, :1]))  # 3CosMul scores can exceed 1
+                near = (gaps < tol) & (np.arange(gaps.shape[1]) <= p[:, None])
+            odd = ~np.isfinite(vals) & (np.arange(vals.shape[1]) <= p[:, None] + 1)
+            recheck = near.any(axis=1) | odd.any(axis=1) | has_zero[start : start + len(cols)]
+            if small:
+                recheck[:] = True
+            if recheck.any():
+                with _one_blas_thread():
+                    for j in np.flatnonzero(recheck).tolist():
+                        q = qb[j]
+                        dists = _exact_scores(vectors, n, q, method, cache)
+                        ranked = _gensim_ranking(dists, [int(x) for x in q[:3]])
+                        ignore = {upper[int(r)] for r in q[:3]}
+                        word = _predict(ranked, upper, ignore)
+                        predicted[j] = next(r for r in ranked if upper[r] == word) if word else -1
+            correct_all[start : start + len(cols)] = (predicted >= 0) & (key[predicted] == qb[:, 3])
+            predicted_all[start : start + len(cols)] = predicted
+        used = np.bincount(section_of, minlength=len(scores))
+        right = np.bincount(section_of, weights=correct_all, minlength=len(scores))
+        for k, score in enumerate(scores):
+            score.used += int(used[k])
+            score.correct += int(right[k])
+        results = [
+            (sec, int(ok), upper[r] if r >= 0 else "")
+            for sec, ok, r in zip(where, correct_all.tolist(), predicted_all.tolist(), strict=True)
+        ]
 
     if any(s.name.startswith("gram") for s in scores):
         semantic = _group("semantic", [s for s in scores if not s.name.startswith("gram")])

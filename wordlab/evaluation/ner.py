@@ -16,6 +16,9 @@ recall and F1 exactly as conlleval computes them: tags are read as conlleval rea
   dimension times one scale factor per embedder, chosen so that the scaled training-set vectors
   have standard deviation `vector_scale` (Turian et al. 2010 scale embeddings the same way).
   OOV tokens have the zero vector plus an OOV indicator feature at that position.
+- Training: CRFsuite's L2-regularised SGD ("l2sgd", default) or L-BFGS with L1 + L2 ("lbfgs").
+  On CoNLL-2003 (2,000-sentence check) l2sgd with 30 epochs reached a higher dev F1 than lbfgs
+  with 100 iterations in half the CPU time; lbfgs needs ~200 iterations on the full set.
 - Model selection: every (c1, c2, max_iterations) of the settings' grid is trained on the training
   set and scored on dev; the best dev F1 wins. The test set is tagged once, with that model.
 - A trained tagger is saved as a directory: CRFsuite's own model file `model.crfsuite` and
@@ -61,19 +64,30 @@ class NerSettings:
 
     window: int = 2  # discrete features of neighbours at -window..+window
     affix: int = 4  # prefixes and suffixes of 1..affix characters
+    char_ngrams: int = 0  # character n-grams (2..n, within "<word>") of the token itself; 0: off
     vector_window: int = 1  # vector features at -k..+k (the GloVe paper: 2, ~1.7x CRF time)
     vector_scale: float = 1.0  # std of scaled vector entries on the training set
     scale_sentences: int = 5000  # training sentences used to estimate each embedder's scale
-    c1: tuple[float, ...] = (0.1,)  # L1 penalties tried (CRFsuite lbfgs `c1`)
-    c2: tuple[float, ...] = (0.01, 0.1)  # L2 penalties tried (`c2`)
-    max_iterations: tuple[int, ...] = (200,)  # L-BFGS iteration caps tried
+    # CRFsuite training algorithm: "l2sgd" (SGD on the L2-regularised CRF likelihood; on
+    # CoNLL-2003 as good on dev as L-BFGS at a fraction of the time) or "lbfgs" (L1 + L2)
+    algorithm: str = "l2sgd"
+    c1: tuple[float, ...] = (0.1,)  # L1 penalties tried (lbfgs only)
+    c2: tuple[float, ...] = (0.1, 1.0)  # L2 penalties tried (CRFsuite's `c2`)
+    max_iterations: tuple[int, ...] = (30,)  # epochs (l2sgd) or iterations (lbfgs) caps tried
     embed_batch: int = 256  # sentences per embedder call
 
     def grid(self) -> list[dict[str, float]]:
         """Every (c1, c2, max_iterations) combination to try on dev, in a fixed order."""
+        if self.algorithm not in ("l2sgd", "lbfgs"):
+            raise WordlabError(f"unknown CRF algorithm {self.algorithm!r}: use l2sgd or lbfgs")
+        c1s = self.c1 if self.algorithm == "lbfgs" else (None,)
         return [
-            {"c1": float(a), "c2": float(b), "max_iterations": int(n)}
-            for a in self.c1
+            {
+                **({"c1": float(a)} if a is not None else {}),
+                "c2": float(b),
+                "max_iterations": int(n),
+            }
+            for a in c1s
             for b in self.c2
             for n in self.max_iterations
         ]
@@ -244,6 +258,19 @@ class Featurizer:
                 self._cache[word] = f
         return f
 
+    def _ngrams(self, word: str) -> list[str]:
+        key = "\0" + word
+        f = self._cache.get(key)
+        if f is None:
+            w = f"<{word}>"
+            top = self.settings.char_ngrams
+            f = sorted(
+                {"ng=" + w[i : i + n] for n in range(2, top + 1) for i in range(len(w) - n + 1)}
+            )
+            if len(self._cache) < 2_000_000:
+                self._cache[key] = f
+        return f
+
     def _discrete(self, sent: Sentence) -> list[dict[str, float]]:
         n = len(sent)
         w = self.settings.window
@@ -269,6 +296,8 @@ class Featurizer:
                 if 0 <= j < n:
                     p = f"{o}:"
                     feats.extend(p + x for x in local[j])
+                    if o == 0 and self.settings.char_ngrams > 1:
+                        feats.extend(self._ngrams(words[j]))
                     for c in range(self.n_columns):
                         feats.append(f"{o}:c{c}={cols[j][c]}")
                 else:
@@ -507,7 +536,7 @@ def train_tagger(
     t0 = time.perf_counter()
     featurizer = Featurizer(settings, n_columns, embedders)
     scales = featurizer.estimate_scales(train) if embedders else []
-    trainer = _Trainer(verbose=True)
+    trainer = _Trainer(algorithm=settings.algorithm, verbose=True)
     with Progress(len(train), "features", "sent", enabled=not quiet) as bar:
         for sent, items in zip(train, featurizer.items(train), strict=True):
             trainer.append(items, sent.tags)
@@ -541,12 +570,7 @@ def train_tagger(
                 }
             )
             if not quiet:
-                print(
-                    f"  c1={params['c1']:g} c2={params['c2']:g} "
-                    f"max_iterations={params['max_iterations']}: dev F1 {f1:.2f} "
-                    f"({seconds:.0f}s)",
-                    flush=True,
-                )
+                print(f"  {format_params(params)}: dev F1 {f1:.2f} ({seconds:.0f}s)", flush=True)
             if best is None or f1 > best[0]:
                 best = (f1, model, params, dev_scores)
     assert best is not None
@@ -681,6 +705,11 @@ def _safe_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_.+" else "_" for c in name) or "model"
 
 
+def format_params(p: dict[str, Any]) -> str:
+    """CRF parameters as "c1=0.1 c2=1 max_iterations=30" (c1 only where used)."""
+    return " ".join(f"{k}={v:g}" for k, v in p.items())
+
+
 def format_table(result: dict[str, Any]) -> str:
     """The run_ner result as a plain-text table: P/R/F1 on dev and test, overall and per type."""
     lines = []
@@ -700,10 +729,7 @@ def format_table(result: dict[str, Any]) -> str:
                 f" {s['precision']:6.2f} {s['recall']:6.2f} {s['f1']:7.2f}"
             )
         p = c["params"]
-        note = (
-            f"{'':<24} chosen on dev: c1={p['c1']:g} c2={p['c2']:g} "
-            f"max_iterations={p['max_iterations']}; training {c['train_seconds']:.0f}s"
-        )
+        note = f"{'':<24} chosen on dev: {format_params(p)}; training {c['train_seconds']:.0f}s"
         for e, oov in zip(c["embedders"], c["oov_percent_train"], strict=True):
             if oov is not None:
                 note += f"; {e.get('name')}: {oov:.1f}% of training tokens OOV"

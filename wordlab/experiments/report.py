@@ -63,7 +63,8 @@ def write_report(out: Path, data: dict[str, Any], order: list[str]) -> Path:
     for name in done:
         e = data["experiments"][name]
         for v in e["verdicts"]:
-            lines.append(f"| {name} | {e['reference']} | {v['claim']} | {v['verdict']} |")
+            claim, verdict = (v[k].replace("|", "\\|") for k in ("claim", "verdict"))
+            lines.append(f"| {name} | {e['reference']} | {claim} | {verdict} |")
     for k, name in enumerate(done, 1):
         e = data["experiments"][name]
         lines += ["", f"## {k}. {e['title']} ({name}) [{e['reference']}]", "", f"Ran: {e['grid']}."]

@@ -89,6 +89,40 @@ def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
+RUN_FIELDS = {"key": str, "kind": str, "settings": dict, "seed": int, "started": str,
+              "wall_seconds": float}  # fmt: skip
+EXPERIMENT_FIELDS = {"title": str, "reference": str, "grid": str, "figures": list,
+                     "verdicts": list, "runs": list, "missing": list, "table": list,
+                     "level": str}  # fmt: skip
+
+
+def validate(data: dict[str, Any]) -> list[str]:
+    """Problems with results.json's structure (empty when it follows the schema)."""
+    problems = []
+    if data.get("schema") != SCHEMA:
+        problems.append(f"schema is {data.get('schema')!r}, not {SCHEMA!r}")
+    for name, kind in (("runs", dict), ("experiments", dict), ("invocations", list)):
+        if not isinstance(data.get(name), kind):
+            problems.append(f"{name!r} missing or not a {kind.__name__}")
+    for key, run in (data.get("runs") or {}).items():
+        for name, kind in RUN_FIELDS.items():
+            value = run.get(name)
+            if not isinstance(value, kind) and not (kind is float and isinstance(value, int)):
+                problems.append(f"run {key}: {name!r} missing or not {kind.__name__}")
+        if run.get("key") != key:
+            problems.append(f"run {key}: stored under another key")
+        if run.get("kind") != "cooccur" and not isinstance(run.get("scores"), dict):
+            problems.append(f"run {key}: no scores")
+    for name, exp in (data.get("experiments") or {}).items():
+        for field_name, kind in EXPERIMENT_FIELDS.items():
+            if not isinstance(exp.get(field_name), kind):
+                problems.append(f"experiment {name}: {field_name!r} missing or not {kind.__name__}")
+        for key in exp.get("runs", []):
+            if key not in data.get("runs", {}) and key not in exp.get("missing", []):
+                problems.append(f"experiment {name}: run {key} neither stored nor missing")
+    return problems
+
+
 class Runner:
     """Runs specs once each, keeps their records in OUT/results.json, and stops at the deadline."""
 
@@ -111,9 +145,12 @@ class Runner:
         try:
             data = json.loads(self.path.read_text())
         except json.JSONDecodeError as exc:
-            raise WordlabError(f"{self.path}: not valid JSON ({exc}); move it away to start over")
-        if data.get("schema") != SCHEMA:
-            raise WordlabError(f"{self.path}: schema {data.get('schema')!r}, expected {SCHEMA!r}")
+            raise WordlabError(
+                f"{self.path}: not valid JSON ({exc}); move it away to start over"
+            ) from None
+        problems = validate(data)
+        if problems:
+            raise WordlabError(f"{self.path}: not a results file of this version: {problems[0]}")
         corpus = str(Path(self.config.corpus).resolve())
         if data.get("corpus", {}).get("path", corpus) != corpus:
             raise WordlabError(

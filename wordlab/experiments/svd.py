@@ -74,7 +74,9 @@ def truncated_svd(
     """
     m, n = matrix.shape
     if not 1 <= k < min(m, n):
-        raise WordlabError(f"SVD rank {k} must be between 1 and {min(m, n) - 1} for a {m}x{n} matrix")
+        raise WordlabError(
+            f"SVD rank {k} must be between 1 and {min(m, n) - 1} for a {m}x{n} matrix"
+        )
     if solver == "arpack":
         u, s, vt = svds(matrix, k=k, random_state=seed)
     elif solver == "randomized":

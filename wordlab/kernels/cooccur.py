@@ -78,9 +78,11 @@ def count_windows(
 
 
 @njit(cache=True, nogil=True)
-def sort_and_reduce(events, dist_bits, distance_weighting):
-    """Sort packed events in place and sum equal pairs: returns (pair keys, values), both sorted."""
-    events.sort()
+def reduce_sorted(events, dist_bits, distance_weighting):
+    """Sum the weights of equal pairs in sorted packed events: returns sorted (pair keys, values).
+
+    The caller sorts with numpy, whose SIMD sort of int64 is several times faster than Numba's.
+    """
     n = events.shape[0]
     keys = np.empty(n, dtype=np.int64)
     vals = np.empty(n, dtype=np.float64)

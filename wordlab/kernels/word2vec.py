@@ -14,7 +14,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from wordlab.kernels.objectives import hierarchical_softmax_range, lcg_next, negative_sampling
+from wordlab.kernels.objectives import (
+    draw_noise,
+    hierarchical_softmax_range,
+    lcg_next,
+    negative_sampling_drawn,
+)
 
 MAX_SENTENCE = 1000  # word2vec.c's MAX_SENTENCE_LENGTH: kept tokens per sentence
 LR_UPDATE_WORDS = 10000  # the C tool refreshes alpha every 10,000 words
@@ -77,6 +82,8 @@ def train_range(
     neu1 = np.zeros(dim, dtype=np.float32)
     neu1e = np.zeros(dim, dtype=np.float32)
     sen = np.empty(MAX_SENTENCE, dtype=np.int32)
+    # a position's noise ids, drawn together before use (skip-gram: one set per context word)
+    drawn = np.empty(2 * window * max(negative, 1), dtype=np.int32)
     state = np.empty(1, dtype=np.uint64)
     state[0] = seed
     lr_min = lr0 * 1e-4
@@ -124,6 +131,9 @@ def train_range(
                 lo = 0
             if hi > slen - 1:
                 hi = slen - 1
+            if negative > 0:
+                draw_noise(state, noise, drawn, (hi - lo) * negative if skipgram else negative)
+            nd = 0
             h0 = hs_offsets[word] if use_hs else 0
             h1 = hs_offsets[word + 1] if use_hs else 0
             if skipgram:
@@ -139,9 +149,10 @@ def train_range(
                             neu1, neu1e, syn1, hs_codes, hs_points, h0, h1, lr
                         )
                     if negative > 0:
-                        loss += negative_sampling(
-                            neu1, neu1e, syn1neg, word, noise, negative, lr, state
+                        loss += negative_sampling_drawn(
+                            neu1, neu1e, syn1neg, word, drawn, nd, nd + negative, lr
                         )
+                        nd += negative
                     _add_to_row(syn0, row, neu1e)
                     n_pred += 1
             else:
@@ -163,7 +174,9 @@ def train_range(
                         neu1, neu1e, syn1, hs_codes, hs_points, h0, h1, lr
                     )
                 if negative > 0:
-                    loss += negative_sampling(neu1, neu1e, syn1neg, word, noise, negative, lr, state)
+                    loss += negative_sampling_drawn(
+                        neu1, neu1e, syn1neg, word, drawn, 0, negative, lr
+                    )
                 # every context vector gets the whole update, as word2vec.c (also for the mean)
                 for c in range(lo, hi + 1):
                     if c != pos:

@@ -1,0 +1,196 @@
+"""word2vec: vocabulary tables, planted structure recovered in all four modes, reproducibility."""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+
+import numpy as np
+import pytest
+
+from wordlab.corpus import load_corpus
+from wordlab.errors import WordlabError
+from wordlab.models.word2vec import Word2Vec, Word2VecSettings
+from wordlab.vectors import Vectors
+from wordlab.vocab import Vocab, huffman_codes, keep_probabilities, noise_table
+
+TOPICS, PER_TOPIC = 6, 6
+
+
+def test_huffman_codes_on_a_hand_built_vocabulary() -> None:
+    # counts 10 8 5 3 2 1: merges (1,2)->3, (3,3)->6, (5,6)->11, (8,10)->18, (11,18)->29; the
+    # second of each merged pair gets bit 1, inner nodes are numbered 0..4 (root 4).
+    codes, points, offsets = huffman_codes(np.array([10, 8, 5, 3, 2, 1]))
+    got = [
+        (codes[offsets[w] : offsets[w + 1]].tolist(), points[offsets[w] : offsets[w + 1]].tolist())
+        for w in range(6)
+    ]
+    assert got == [
+        ([1, 1], [4, 3]),
+        ([1, 0], [4, 3]),
+        ([0, 0], [4, 2]),
+        ([0, 1, 1], [4, 2, 1]),
+        ([0, 1, 0, 1], [4, 2, 1, 0]),
+        ([0, 1, 0, 0], [4, 2, 1, 0]),
+    ]
+
+
+def test_huffman_codes_are_prefix_free_and_optimal() -> None:
+    counts = np.sort(np.random.default_rng(3).integers(1, 500, 200))[::-1]
+    codes, points, offsets = huffman_codes(counts)
+    words = ["".join(map(str, codes[offsets[w] : offsets[w + 1]])) for w in range(len(counts))]
+    assert len(set(words)) == len(words)
+    assert not any(a != b and b.startswith(a) for a in words for b in words)
+    assert points.max() == len(counts) - 2 and points.min() == 0
+    # the weighted path length equals the Huffman optimum (sum of all merged weights)
+    heap = [int(c) for c in counts]
+    heapq.heapify(heap)
+    optimum = 0
+    while len(heap) > 1:
+        merged = heapq.heappop(heap) + heapq.heappop(heap)
+        optimum += merged
+        heapq.heappush(heap, merged)
+    assert int((counts * np.diff(offsets)).sum()) == optimum
+
+
+def test_subsampling_keep_probabilities_follow_the_c_formula() -> None:
+    # t = sample * total = 1e-3 * 1111; keep = (sqrt(c / t) + 1) * t / c, capped at 1:
+    # c = 1000: (sqrt(900.09) + 1) * 1.111e-3 = 0.0344427; c = 1: 2.165 -> 1
+    keep = keep_probabilities(np.array([1000, 100, 10, 1]), 1e-3)
+    np.testing.assert_allclose(keep, [0.0344427, 0.1165140, 0.4444167, 1.0], rtol=1e-5)
+    np.testing.assert_array_equal(keep_probabilities(np.array([5, 1]), 0), [1, 1])
+
+
+def test_noise_table_follows_unigram_to_the_three_quarters() -> None:
+    counts = np.array([1000, 300, 100, 20, 1])
+    table = noise_table(counts, 0.75, size=100_000)
+    assert table.dtype == np.int32
+    share = np.bincount(table, minlength=5) / len(table)
+    p = counts**0.75 / (counts**0.75).sum()
+    np.testing.assert_allclose(share, p, atol=2e-5)
+
+
+def _planted_corpus(path, lines: int = 900, one_line: bool = False) -> list[list[str]]:
+    """Lines drawn from one topic each (plus frequent shared words): topic words should cluster."""
+    rng = np.random.default_rng(0)
+    topics = [[f"t{t}w{i}" for i in range(PER_TOPIC)] for t in range(TOPICS)]
+    out = []
+    for _ in range(lines):
+        t = topics[rng.integers(TOPICS)]
+        toks = []
+        for _ in range(12):
+            toks.append(t[rng.integers(PER_TOPIC)])
+            if rng.random() < 0.3:
+                toks.append(["the", "of", "and"][rng.integers(3)])
+        out.append(toks)
+    sep = " " if one_line else "\n"
+    path.write_text(sep.join(" ".join(t) for t in out) + "\n", encoding="utf-8")
+    return topics
+
+
+def _topic_precision(vectors: Vectors, topics: list[list[str]]) -> float:
+    """Share of each topic word's nearest neighbours (excluding itself) from its own topic."""
+    hits = total = 0
+    for topic in topics:
+        for w in topic:
+            near = [x for x, _ in vectors.most_similar(w, topn=PER_TOPIC - 1)]
+            hits += sum(x in topic for x in near)
+            total += len(near)
+    return hits / total
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    d = tmp_path_factory.mktemp("planted")
+    topics = _planted_corpus(d / "corpus.txt")
+    corpus = load_corpus(d / "corpus.txt", cache_dir=d / "enc", progress=False)
+    return topics, corpus
+
+
+@pytest.mark.parametrize("model", ["sg", "cbow"])
+@pytest.mark.parametrize("loss", ["ns", "hs"])
+def test_planted_structure_is_recovered(planted, model: str, loss: str) -> None:
+    topics, corpus = planted
+    w2v = Word2Vec(
+        model, loss, dim=16, window=3, epochs=5, min_count=1, sample=1e-2, threads=2,
+        progress=False,
+    ).fit(corpus)  # fmt: skip
+    assert w2v.stats["words_processed"] == 5 * corpus.n_tokens
+    assert _topic_precision(w2v.vectors, topics) >= 0.9
+
+
+def test_both_losses_and_a_one_line_corpus(tmp_path) -> None:
+    # one line of ~14k tokens: cut into sentences of 1000 kept tokens, it still trains
+    topics = _planted_corpus(tmp_path / "one.txt", one_line=True)
+    corpus = load_corpus(tmp_path / "one.txt", cache_dir=tmp_path / "enc", progress=False)
+    assert corpus.n_lines == 1
+    w2v = Word2Vec("sg", "both", dim=16, window=3, epochs=5, min_count=1, progress=False)
+    w2v.fit(corpus)
+    assert _topic_precision(w2v.vectors, topics) >= 0.9
+
+
+def test_seed_and_one_thread_reproduce_exactly(planted, tmp_path) -> None:
+    _, corpus = planted
+
+    def train(seed: int) -> Word2Vec:
+        return Word2Vec(
+            "cbow", "both", dim=8, epochs=2, min_count=1, sample=1e-2, threads=1, seed=seed,
+            progress=False,
+        ).fit(corpus)  # fmt: skip
+
+    a, b, c = train(7), train(7), train(8)
+    np.testing.assert_array_equal(a.syn0, b.syn0)
+    np.testing.assert_array_equal(a.syn1, b.syn1)
+    np.testing.assert_array_equal(a.syn1neg, b.syn1neg)
+    assert not np.array_equal(a.syn0, c.syn0)
+
+    a.save(tmp_path / "m")
+    back = Word2Vec.load(tmp_path / "m")
+    assert back.settings == a.settings
+    assert back.vocab.words == a.vocab.words
+    np.testing.assert_array_equal(back.syn1neg, a.syn1neg)
+    np.testing.assert_array_equal(back.vectors.matrix, a.vectors.matrix)
+
+
+def test_lines_end_sentences(tmp_path) -> None:
+    # "a b" lines and "c d" lines, alternating: across line ends a/b meet c/d as often as they
+    # meet each other, so only a trainer that stops windows at line ends keeps them apart.
+    lines = ["a b a b a b", "c d c d c d"] * 400
+    (tmp_path / "c.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    corpus = load_corpus(tmp_path / "c.txt", cache_dir=tmp_path / "enc", progress=False)
+    w2v = Word2Vec("sg", "ns", dim=8, window=5, negative=2, sample=0, epochs=3, min_count=1)
+    w2v.progress = False
+    w2v.fit(corpus)
+    out = w2v.syn1neg  # the output vectors: a predicts b and never c, d
+    vin = w2v.syn0
+    idx = w2v.vocab.index
+    score = vin @ out.T
+    # (with the lines joined into one, a.c comes out near -1 instead of below -3)
+    assert score[idx["a"], idx["b"]] > 1 and score[idx["a"], idx["c"]] < -3
+
+
+def test_settings_are_checked() -> None:
+    with pytest.raises(WordlabError, match="--model"):
+        Word2VecSettings(model="skipgram")
+    with pytest.raises(WordlabError, match="--negative"):
+        Word2VecSettings(loss="ns", negative=0)
+    assert Word2VecSettings(model="sg").learning_rate == 0.025
+    assert Word2VecSettings(model="cbow").learning_rate == 0.05
+    Word2VecSettings(loss="hs", negative=0)
+
+
+def test_command_writes_vectors_and_model(planted, tmp_path) -> None:
+    from wordlab.commands import word2vec as cmd
+
+    _, corpus = planted
+    parser = argparse.ArgumentParser()
+    cmd.register(parser.add_subparsers())
+    args = parser.parse_args(
+        ["word2vec", "--input", str(corpus.directory), "--output", str(tmp_path / "out"),
+         "--model", "sg", "--loss", "hs", "--dim", "8", "--epochs", "1", "--min-count", "1",
+         "--format", "word2vec-binary", "--quiet"]
+    )  # fmt: skip
+    assert args.func(args) == 0
+    vec = Vectors.load(tmp_path / "out" / "vectors.bin")
+    assert len(vec) == len(Vocab.from_corpus(corpus, 1)) and vec.dim == 8
+    assert Word2Vec.load(tmp_path / "out" / "model").settings.loss == "hs"
