@@ -91,7 +91,7 @@ def classification(args: argparse.Namespace, work: Path) -> None:
     n_train = convert_imdb(args.imdb / "train.tsv.xz", train, shuffle=True)
     n_test = convert_imdb(args.imdb / "test.tsv.xz", test, shuffle=False)
     print(f"IMDB: {n_train:,} train / {n_test:,} test reviews; {args.reps} runs each, median time")
-    configs = {
+    configs_all = {
         "dim 10, wordNgrams 2, 5 epochs, lr 0.1, 2 threads": dict(
             dim=10, wordNgrams=2, epoch=5, lr=0.1, thread=2
         ),
@@ -99,6 +99,7 @@ def classification(args: argparse.Namespace, work: Path) -> None:
             dim=100, wordNgrams=1, epoch=5, lr=0.1, thread=2
         ),
     }
+    configs = {k: v for i, (k, v) in enumerate(configs_all.items()) if str(i + 1) in args.configs}
     run_wordlab_clf(train, test, dict(dim=2, wordNgrams=2, epoch=1, lr=0.1, thread=2))  # JIT load
     for name, cfg in configs.items():
         tools = {"wordlab": lambda c=cfg: run_wordlab_clf(train, test, c)}
@@ -108,9 +109,13 @@ def classification(args: argparse.Namespace, work: Path) -> None:
                 args.fasttext_bin, train, test, c, work
             )
         results: dict[str, list[tuple[float, float]]] = {k: [] for k in tools}
+        failures: dict[str, list[str]] = {k: [] for k in tools}
         for _ in range(args.reps):  # interleaved, so load changes hit every tool alike
             for tool, fn in tools.items():
-                results[tool].append(fn())
+                try:
+                    results[tool].append(fn())
+                except (RuntimeError, subprocess.CalledProcessError) as exc:
+                    failures[tool].append(str(exc).strip() or type(exc).__name__)
         print(f"\n### {name}")
         print("| tool | train time (s) | P@1 (accuracy) | time vs pip | accuracy - pip (points) |")
         print("|---|---|---|---|---|")
@@ -119,8 +124,10 @@ def classification(args: argparse.Namespace, work: Path) -> None:
         for tool, rs in results.items():
             t = statistics.median(r[0] for r in rs)
             a = statistics.median(r[1] for r in rs)
+            fails = failures[tool]
+            failed = f"; {len(fails)} run(s) failed: {fails[0]}" if fails else ""
             print(
-                f"| {tool} | {t:.2f} ({', '.join(f'{r[0]:.2f}' for r in rs)}) | {a:.4f} | "
+                f"| {tool} | {t:.2f} ({', '.join(f'{r[0]:.2f}' for r in rs)}{failed}) | {a:.4f} | "
                 f"{t / ref_t:.2f}x | {100 * (a - ref_a):+.2f} |"
             )
 
@@ -234,6 +241,7 @@ def main() -> None:
     p.add_argument("--imdb", type=Path, default=DATA / "classification" / "imdb")
     p.add_argument("--reps", type=int, default=3, help="runs per tool and setting")
     p.add_argument("--no-classification", action="store_true")
+    p.add_argument("--configs", default="12", help="classification settings to run: 1, 2 or 12")
     p.add_argument("--vectors", action="store_true", help="also run the subword-vector bench")
     p.add_argument("--mb", type=float, default=100, help="enwiki prefix in MB (issue: 100)")
     p.add_argument("--vector-epochs", type=int, default=5)

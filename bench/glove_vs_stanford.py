@@ -133,6 +133,8 @@ def main() -> None:
     ap.add_argument("--window", type=int, default=10)
     ap.add_argument("--min-count", type=int, default=5)
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--stages", nargs="+", default=["vocab", "cooccur", "shuffle", "train"],
+                    help="run only these stages, reusing the earlier stages' files in --work")  # fmt: skip
     args = ap.parse_args()
 
     work = args.work
@@ -178,7 +180,8 @@ def main() -> None:
     # each stage runs for both tools back to back, so both see the same machine load
     rows = {}
     for stage, ((cmd, fin, fout), ours) in stages.items():
-        rows[stage] = {"stanford": timed(cmd, fin, fout), "wordlab": timed(ours)}
+        if stage in args.stages:
+            rows[stage] = {"stanford": timed(cmd, fin, fout), "wordlab": timed(ours)}
 
     ours_epochs = [
         float(x)
@@ -186,7 +189,11 @@ def main() -> None:
     ]
     same_vocab = (st / "vocab.txt").read_text() == (wl / "vocab.txt").read_text()
     check = compare_cooccurrences(wl / "cooccurrence.bin", st / "cooccurrence.bin")
-    scores = {"stanford": score(st / "vectors.txt"), "wordlab": score(wl / "vectors.txt")}
+    scores = (
+        {"stanford": score(st / "vectors.txt"), "wordlab": score(wl / "vectors.txt")}
+        if "train" in rows
+        else {}
+    )
 
     n_words = json.loads((wl / "corpus" / "meta.json").read_text())["n_tokens"]
     print(f"\nGloVe: wordlab vs Stanford on {plain.name} ({n_words:,} words), dim {args.dim}, window {args.window}, "

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -86,6 +85,18 @@ def child_gensim(args: argparse.Namespace, mode: str, out: Path) -> dict:
     return {"train_seconds": train_seconds}
 
 
+def _vm_hwm_kb(pid: int) -> int:
+    """Peak resident memory of a running process (Linux /proc), 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def run_child(args: argparse.Namespace, tool: str, mode: str, out: Path) -> dict:
     """Run one tool in a fresh process; wall clock, peak RSS and training seconds."""
     if tool == "c":
@@ -119,13 +130,24 @@ def run_child(args: argparse.Namespace, tool: str, mode: str, out: Path) -> dict
 
     t = threading.Thread(target=reader)
     t.start()
-    _, status, usage = os.wait4(proc.pid, 0)
+    # Peak memory is the child's VmHWM, polled: ru_maxrss would include this (large) parent's
+    # resident size, which a forked child inherits before it execs.
+    peak_kb = 0
+    while proc.poll() is None:
+        peak_kb = max(peak_kb, _vm_hwm_kb(proc.pid))
+        if args.memory_probe and time.perf_counter() - start > args.memory_probe:
+            proc.terminate()
+            proc.wait()
+            t.join()
+            return {"peak_mb": peak_kb / 1024}
+        time.sleep(0.05)
+    status = proc.returncode
     wall = time.perf_counter() - start
     t.join()
     text = b"".join(chunks).decode("utf-8", "replace")
     if status != 0:
         raise RuntimeError(f"{tool} {mode} failed:\n{text[-2000:]}")
-    result = {"wall_seconds": wall, "peak_mb": usage.ru_maxrss / 1024}
+    result = {"wall_seconds": wall, "peak_mb": peak_kb / 1024}
     if tool == "c":
         result["train_seconds"] = start + wall - marks.get("vocab", start)
     else:
@@ -159,6 +181,13 @@ def main() -> int:
     p.add_argument("--tools", default="wordlab,gensim,c")
     p.add_argument("--workdir", default=None, help="for the prefix and vectors (default: tmp)")
     p.add_argument("--json", help="also write the results here")
+    p.add_argument(
+        "--memory-probe",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="only measure peak memory: stop each run after SECONDS (allocation is done by then)",
+    )
     g = p.add_argument_group("settings shared by every tool")
     g.add_argument("--dim", type=int, default=100)
     g.add_argument("--window", type=int, default=5)
@@ -206,7 +235,7 @@ def main() -> int:
               f"{len(vocab):,} words with count >= {args.min_count}, {words:,} words trained "
               f"({args.epochs} epochs), {args.threads} threads", flush=True)  # fmt: skip
 
-    if "wordlab" in tools:
+    if "wordlab" in tools and not args.memory_probe:
         # compile wordlab's kernels into Numba's cache (once per install) on a small prefix, so
         # the timed runs measure training, not compilation
         small = argparse.Namespace(**vars(args))
@@ -222,6 +251,9 @@ def main() -> int:
         for tool in tools:
             out = workdir / f"{tool}-{mode}.bin"
             r = run_child(args, tool, mode, out)
+            if args.memory_probe:
+                print(f"{mode:8s} {tool:8s} peak {r['peak_mb']:7.0f} MB", flush=True)
+                continue
             r["words_per_s"] = words / r["train_seconds"]
             r["wall_words_per_s"] = words / r["wall_seconds"]
             r.update(evaluate(out))
@@ -233,6 +265,8 @@ def main() -> int:
                 f"ws353 {r['ws353']:.3f} simlex {r['simlex']:.3f} analogy {r['analogy']:.3f}",
                 flush=True,
             )
+    if args.memory_probe:
+        return 0
     print("\n| mode | tool | train words/s | wall words/s | wall s | peak MB | WS353 | SimLex | "
           "analogy |\n|---|---|---:|---:|---:|---:|---:|---:|---:|")  # fmt: skip
     for mode, by_tool in results.items():

@@ -171,6 +171,8 @@ def test_results_of_another_corpus_are_refused(quick_run, tmp_path):
     other.write_text("a b c\n")
     with pytest.raises(WordlabError, match="use another --out"):
         Runner(Config(corpus=other, out=config.out))
+    with pytest.raises(WordlabError, match="other min_count"):
+        Runner(Config(corpus=config.corpus, out=config.out, min_count=2))
 
 
 def test_sparsity_recovers_the_exponent_of_a_zipf_corpus(tmp_path):

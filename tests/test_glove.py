@@ -140,3 +140,23 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
         main(["glove", "--cooccur", str(tmp_path / "x.bin"), "--output", str(tmp_path / "o")]) == 2
     )
     assert "--vocab" in capsys.readouterr().err
+
+
+def test_demo_trains_on_the_shipped_sample(tmp_path, capsys):
+    """The README's first command: GloVe on the packaged Austen sample prints neighbours."""
+    assert main(["demo", "--output", str(tmp_path / "demo"), "--epochs", "2", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "nearest neighbours" in out and "elizabeth" in out
+    assert len(Vectors.load(tmp_path / "demo" / "vectors.txt")) > 5000
+
+
+def test_cooccurrence_file_that_does_not_fit_the_vocabulary(planted, tmp_path):
+    d, _ = planted
+    model = GloVe(dim=4, min_count=1, epochs=1, threads=1).fit(
+        d / "corpus.txt", workdir=tmp_path, progress=False
+    )
+    small = Vocab(model.vocab.words[:3], model.vocab.counts[:3])
+    with pytest.raises(WordlabError, match="outside 1..3"):
+        GloVe(dim=4, epochs=1, threads=1).train(
+            tmp_path / "cooccurrence.shuf.bin", small, progress=False
+        )

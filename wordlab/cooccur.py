@@ -300,7 +300,9 @@ def shuffle_records(
     chunk = max(int(memory * _GB * 0.8 / RECORD.itemsize), 1024)
     with atomic_path(output) as tmp:
         if n <= chunk:
-            np.asarray(recs)[rng.permutation(n)].tofile(tmp)
+            data = np.fromfile(source, dtype=RECORD)
+            rng.shuffle(data)  # in place: one copy of the file in memory, as GloVe's shuffle
+            data.tofile(tmp)
             return n
         work = Path(tempfile.mkdtemp(prefix="wordlab-shuffle-", dir=temp_dir))
         try:

@@ -16,15 +16,21 @@ The protocol (duck-typed; nothing to inherit):
   it (a contextual model that has a vector for every token) get no OOV features.
 - optional `spec() -> dict` - JSON-able description with a "kind" key, saved with a trained tagger
   so `load` can rebuild the embedder; `register_embedder_kind(kind, from_spec)` tells the loader how.
-  Without `spec`, a saved tagger needs the embedder passed again when loaded.
+  A spec may name the defining "module" (a wordlab.* module), which the loader imports first, so
+  the registration runs even when nothing else imported it. Without `spec`, a saved tagger needs the embedder passed
+  again when loaded.
 
-A contextual embedder (issue 8, ELMo) is therefore a small class with those members plus one line
-`register_embedder_kind("elmo", ElmoEmbedder.from_spec)` where it is defined; the `wordlab ner`
-command then only needs an option that builds it and appends it to the configurations it runs.
+A contextual embedder (issue 8, ELMo) is therefore a small class with those members, a `spec()`
+returning e.g. {"kind": "elmo", "module": __name__, "path": model_dir, "name": ..., "dim": ...},
+and one line `register_embedder_kind("elmo", ElmoEmbedder.from_spec)` where it is defined; the
+`wordlab ner` command then only needs an option (`--elmo DIR`, in `_add_embedder_options` and
+`_embedders_from_args` of wordlab/commands/ner.py) that builds it; each embedder given becomes one
+more configuration, and `run_ner(..., embedders=[[static, elmo]])` combines several in one.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -58,6 +64,9 @@ def register_embedder_kind(kind: str, from_spec: Callable[[dict[str, Any]], Embe
 def embedder_from_spec(spec: dict[str, Any]) -> Embedder:
     """Rebuild an embedder from the spec saved with a tagger (e.g. reload a vectors file)."""
     kind = spec.get("kind")
+    module = spec.get("module")
+    if kind not in EMBEDDER_KINDS and isinstance(module, str) and module.startswith("wordlab."):
+        importlib.import_module(module)  # its import registers the kind (wordlab's own only)
     if kind not in EMBEDDER_KINDS:
         known = ", ".join(sorted(EMBEDDER_KINDS)) or "none"
         raise WordlabError(f"saved tagger uses embedder kind {kind!r}; known kinds: {known}")

@@ -67,7 +67,12 @@ def write_report(out: Path, data: dict[str, Any], order: list[str]) -> Path:
             lines.append(f"| {name} | {e['reference']} | {claim} | {verdict} |")
     for k, name in enumerate(done, 1):
         e = data["experiments"][name]
-        lines += ["", f"## {k}. {e['title']} ({name}) [{e['reference']}]", "", f"Ran: {e['grid']}."]
+        lines += [
+            "",
+            f"## {k}. {e['title']} ({name}) [{e['reference']}]",
+            "",
+            f"Ran (grid level {e.get('level')}): {e['grid']}.",
+        ]
         if e["missing"]:
             lines.append(
                 f"Not run ({len(e['missing'])} runs, budget spent): "

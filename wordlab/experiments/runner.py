@@ -157,6 +157,20 @@ class Runner:
                 f"{self.path} holds runs on {data['corpus']['path']}, not {corpus}; "
                 "use another --out folder"
             )
+        # run keys name the model settings only: the vocabulary, text options and seed that
+        # every run of a folder shares must not change under them
+        c = self.config
+        now = {"min_count": c.min_count, "max_vocab": c.max_vocab, "seed": c.seed,
+               "text_options": asdict(c.text)}  # fmt: skip
+        for inv in data.get("invocations", [])[:1]:
+            before = {**{k: inv.get(k) for k in now}, "text_options": data.get("corpus", {})
+                      .get("text_options", now["text_options"])}  # fmt: skip
+            changed = [k for k in now if before[k] != now[k]]
+            if changed:
+                raise WordlabError(
+                    f"{self.path} holds runs made with other {', '.join(changed)} "
+                    f"({', '.join(f'{k}={before[k]}' for k in changed)}); use another --out folder"
+                )
         return data
 
     def save(self) -> None:

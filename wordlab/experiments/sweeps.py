@@ -327,6 +327,8 @@ def summarize_corpus_size(runner: Runner, level: str, rows: list[Row], figs: Pat
     with figure(figs, "corpus-size") as (_, (ax,)):
         accuracy_lines(ax, [n / 1e6 for n in sizes], scores)
         ax.set_xscale("log", base=2)
+        ax.set_xticks([n / 1e6 for n in sizes], [f"{n / 1e6:.3g}" for n in sizes])
+        ax.minorticks_off()
         ax.set_xlabel("corpus size (million tokens, prefixes of the corpus)")
         ax.set_title("GloVe analogy accuracy vs corpus size (cf. paper Fig. 3)")
         ax.legend()

@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from wordlab.kernels.objectives import (
-    hierarchical_softmax,
+    hierarchical_softmax_range,
     lcg_next,
     negative_sampling,
     one_vs_all,
@@ -290,9 +290,9 @@ def _objective(
     if kind == NS:
         return negative_sampling(hidden, grad, wo, target, noise, neg, lr, state)
     if kind == HS:
-        a = code_off[target]
-        b = code_off[target + 1]
-        return hierarchical_softmax(hidden, grad, wo, codes[a:b], points[a:b], lr)
+        return hierarchical_softmax_range(
+            hidden, grad, wo, codes, points, code_off[target], code_off[target + 1], lr
+        )
     return softmax(hidden, grad, wo, target, lr, scores)
 
 

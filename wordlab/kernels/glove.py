@@ -19,13 +19,15 @@ from numba import njit
 def train_records(
     word1, word2, value, start, stop, params, gradsq, vocab_size, x_max, alpha, eta, grad_clip
 ):
-    """One pass over records [start, stop) (1-based ids, GloVe format); returns (cost, bad count).
+    """One pass over records [start, stop) (1-based ids, GloVe format).
 
-    `bad` counts records whose error was not finite; they are skipped, and the caller stops the run.
+    Returns (cost, bad, out_of_range): records whose error was not finite, and records whose ids
+    do not fit the vocabulary; both are skipped, and the caller stops the run with a message.
     """
     dim = params.shape[1] - 1
     cost = 0.0
     bad = 0
+    out_of_range = 0
     log_x_max = math.log(x_max)
     upd1 = np.empty(dim, dtype=np.float32)
     upd2 = np.empty(dim, dtype=np.float32)
@@ -33,7 +35,8 @@ def train_records(
         l1 = word1[k] - 1
         l2 = word2[k] - 1 + vocab_size
         x = value[k]
-        if l1 < 0 or l2 < vocab_size:
+        if l1 < 0 or l1 >= vocab_size or l2 < vocab_size or l2 >= 2 * vocab_size:
+            out_of_range += 1
             continue
         w1 = params[l1]
         w2 = params[l2]
@@ -44,10 +47,9 @@ def train_records(
             dot += w1[b] * w2[b]
         log_x = math.log(x)
         diff = dot + w1[dim] + w2[dim] - np.float32(log_x)
-        if x > x_max:
-            fdiff = diff
-        else:
-            fdiff = np.float32(math.exp(alpha * (log_x - log_x_max))) * diff
+        # f(x) = min(1, (x / x_max)^alpha), the power taken as exp(alpha * (log x - log x_max))
+        weight = 1.0 if x > x_max else math.exp(alpha * (log_x - log_x_max))
+        fdiff = np.float32(weight) * diff
         if not (math.isfinite(diff) and math.isfinite(fdiff)):
             bad += 1
             continue
@@ -69,4 +71,4 @@ def train_records(
         fsq = fdiff * fdiff
         g1[dim] += fsq
         g2[dim] += fsq
-    return cost, bad
+    return cost, bad, out_of_range

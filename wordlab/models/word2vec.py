@@ -196,8 +196,11 @@ class Word2Vec:
                 t.start()
             shown, last_loss, last_pred = 0, 0.0, 0
             try:
-                while any(t.is_alive() for t in threads):
-                    threads[0].join(timeout=0.5)
+                while True:
+                    alive = [t for t in threads if t.is_alive()]
+                    if not alive:
+                        break
+                    alive[0].join(timeout=0.5)
                     done = int(counter[0])
                     with lock:
                         loss, pred = state["loss"], state["pred"]
@@ -207,6 +210,7 @@ class Word2Vec:
                         last_loss, last_pred = loss, pred
                     bar.update(done - shown, **values)
                     shown = done
+                bar.update(int(counter[0]) - shown)
             except KeyboardInterrupt:
                 state["stop"] = True
                 for t in threads:
