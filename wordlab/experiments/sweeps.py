@@ -439,7 +439,9 @@ def summarize_training_time(runner: Runner, level: str, rows: list[Row], figs: P
                 wins = sum(float(np.interp(t, gt, ga)) >= a for t, a in inside)
                 ok = wins * 2 > len(inside)
                 text = (f"{judge(ok, [*ga, *(a for _, a in inside)])}: GloVe ahead at {wins} of "
-                        f"{len(inside)} {rival} points within GloVe's time range")  # fmt: skip
+                        f"{len(inside)} {rival} points within GloVe's time range; best GloVe "
+                        f"{max(ga):.1f}% (at {gt[int(np.argmax(ga))]:.0f} s), best {rival} "
+                        f"{max(a for _, a, _ in r):.1f}%")  # fmt: skip
             else:
                 best_g = max(ga)
                 best_r = max(a for _, a, _ in r)
