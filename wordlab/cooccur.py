@@ -126,6 +126,10 @@ def count_cooccurrences(
     overflow_length = max(overflow_length or auto_overflow, 2 * settings.window + 1)
     dense_len, dense_offsets = dense_layout(V, max_product)
     dense = np.zeros(int(dense_offsets[-1]), dtype=np.float64)
+    distances = np.arange(settings.window + 1, dtype=np.float64)
+    weights = (
+        1.0 / np.maximum(distances, 1) if settings.distance_weighting else np.ones_like(distances)
+    )
     id_map = np.full(len(corpus.words), -1, dtype=np.int32)
     id_map[:V] = np.arange(V, dtype=np.int32)
 
@@ -150,14 +154,14 @@ def count_cooccurrences(
         try:
             overflow = np.empty(overflow_length, dtype=np.int64)
             history = np.zeros(settings.window, dtype=np.int32)
+            owned = np.arange(V) % n_threads == thread
             pos, line, n_hist, n_over = 0, 0, 0, 0
             while pos < n_tokens:
                 stop = min(pos + (1 << 22), n_tokens)
                 new_pos, line, n_hist, n_over = kernels.count_windows(
                     corpus.tokens, corpus.line_starts, pos, line, n_hist, stop, id_map,
-                    settings.window, settings.symmetric, settings.distance_weighting,
-                    n_threads, thread, dense, dense_offsets, dense_len, V, dist_bits,
-                    overflow, n_over, history,
+                    settings.window, settings.symmetric, weights, owned, dense,
+                    dense_offsets, dense_len, V, dist_bits, overflow, n_over, history,
                 )  # fmt: skip
                 bar.update(new_pos - pos)
                 if new_pos < stop:

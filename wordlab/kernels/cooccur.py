@@ -21,9 +21,8 @@ def count_windows(
     id_map,
     window,
     symmetric,
-    distance_weighting,
-    n_threads,
-    thread,
+    weights,
+    owned,
     dense,
     dense_offsets,
     dense_len,
@@ -33,15 +32,15 @@ def count_windows(
     n_overflow,
     history,
 ):
-    """Count the window pairs of tokens [pos, stop) whose row belongs to `thread`.
+    """Count the window pairs of tokens [pos, stop) whose row this thread owns (`owned[row]`).
 
-    Row ownership (`row % n_threads == thread`) lets threads share one dense table without races,
-    and makes every dense cell's sum independent of the thread count. Pairs (row, col) with
-    `col < dense_len[row]` (frequent words) go to `dense`; the rest are appended to `overflow`.
-    A line start resets the context, as a newline does in GloVe's cooccur; out-of-vocabulary
-    tokens (`id_map[t] < 0`) are skipped without taking a position. Stops early when the buffer
-    might not hold another token's events; returns the state to resume from:
-    (pos, line, n_hist, n_overflow), with the last `window` in-vocabulary ids kept in `history`.
+    Row ownership (row % threads) lets threads share one dense table without races, and makes
+    every dense cell's sum independent of the thread count. Pairs (row, col) with
+    `col < dense_len[row]` (frequent words) go to `dense`, weighted by `weights[distance]`; the
+    rest are appended to `overflow`. A line start resets the context, as a newline does in
+    GloVe's cooccur; out-of-vocabulary tokens (`id_map[t] < 0`) are skipped without taking a
+    position. Stops early when the buffer might not hold another token's events; returns the
+    state to resume from: (pos, line, n_hist, n_overflow), the last `window` ids in `history`.
     """
     capacity = overflow.shape[0]
     next_line = line_starts[line + 1]
@@ -56,23 +55,30 @@ def count_windows(
         if w < 0:
             continue
         n_back = n_hist if n_hist < window else window
+        head = n_hist % window  # where w goes in the ring; its left neighbours sit before it
+        own_w = symmetric and owned[w]
+        len_w = dense_len[w]
+        off_w = dense_offsets[w]
         for k in range(1, n_back + 1):
-            c = history[(n_hist - k) % window]
-            val = 1.0 / k if distance_weighting else 1.0
+            i = head - k
+            if i < 0:
+                i += window
+            c = history[i]
+            val = weights[k]
             # left context c precedes target w: entry (c, w); and (w, c) when symmetric
-            if c % n_threads == thread:
+            if owned[c]:
                 if w < dense_len[c]:
                     dense[dense_offsets[c] + w] += val
                 else:
                     overflow[n_overflow] = ((c * vocab_size + w) << dist_bits) | k
                     n_overflow += 1
-            if symmetric and w % n_threads == thread:
-                if c < dense_len[w]:
-                    dense[dense_offsets[w] + c] += val
+            if own_w:
+                if c < len_w:
+                    dense[off_w + c] += val
                 else:
                     overflow[n_overflow] = ((w * vocab_size + c) << dist_bits) | k
                     n_overflow += 1
-        history[n_hist % window] = w
+        history[head] = w
         n_hist += 1
     return stop, line, n_hist, n_overflow
 
