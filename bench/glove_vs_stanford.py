@@ -183,10 +183,8 @@ def main() -> None:
         if stage in args.stages:
             rows[stage] = {"stanford": timed(cmd, fin, fout), "wordlab": timed(ours)}
 
-    ours_epochs = [
-        float(x)
-        for x in re.findall(r"epoch\s+\d+\s+cost\s+\S+\s+([\d.]+)s", rows["train"]["wordlab"][2])
-    ]
+    train_log = rows["train"]["wordlab"][2] if "train" in rows else ""
+    ours_epochs = [float(x) for x in re.findall(r"epoch\s+\d+\s+cost\s+\S+\s+([\d.]+)s", train_log)]
     same_vocab = (st / "vocab.txt").read_text() == (wl / "vocab.txt").read_text()
     check = compare_cooccurrences(wl / "cooccurrence.bin", st / "cooccurrence.bin")
     scores = (
@@ -207,13 +205,16 @@ def main() -> None:
     tot_s = sum(r["stanford"][0] for r in rows.values())
     tot_w = sum(r["wordlab"][0] for r in rows.values())
     print(f"{'total':8s} {tot_s:10.1f} {tot_w:9.1f} {tot_w / tot_s:6.2f}")
-    st_epoch = rows["train"]["stanford"][0] / args.epochs
-    wl_epoch = (
-        float(np.mean(ours_epochs)) if ours_epochs else rows["train"]["wordlab"][0] / args.epochs
-    )
-    print(
-        f"per epoch: Stanford {st_epoch:.1f} s (run / epochs), wordlab {wl_epoch:.1f} s (mean epoch), ratio {wl_epoch / st_epoch:.2f}"
-    )
+    st_epoch = wl_epoch = float("nan")
+    if "train" in rows:
+        st_epoch = rows["train"]["stanford"][0] / args.epochs
+        wl_epoch = (
+            float(np.mean(ours_epochs))
+            if ours_epochs
+            else rows["train"]["wordlab"][0] / args.epochs
+        )
+        print(f"per epoch: Stanford {st_epoch:.1f} s (run / epochs), wordlab {wl_epoch:.1f} s (mean epoch), "
+              f"ratio {wl_epoch / st_epoch:.2f}")  # fmt: skip
     print(f"same vocabulary: {same_vocab}; co-occurrences: {check}")
     print(f"{'vectors':10s} {'WS353':>7s} {'SimLex':>7s} {'analogy':>8s} {'sem':>6s} {'syn':>6s}")
     for who, sc in scores.items():

@@ -3,7 +3,8 @@
 `train_range` trains on one contiguous range of an encoded corpus, as one word2vec.c thread trains
 on its slice of the file: it reads in-vocabulary tokens, drops frequent ones by subsampling, cuts
 sentences at line ends and every MAX_SENTENCE kept tokens, draws the effective window in
-1..window per position and calls the shared objectives (wordlab.kernels.objectives). Several
+1..window per position and calls the shared objectives (wordlab.kernels.objectives), drawing a
+position's noise ids in one loop before any update (their table reads then overlap). Several
 Python threads call it at once on different ranges; the weights are shared without locks
 (Hogwild), and the learning rate follows a shared word counter, as the C tool's
 word_count_actual.
