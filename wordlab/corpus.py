@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,14 +19,18 @@ import numpy as np
 
 from wordlab.errors import WordlabError
 from wordlab.fileio import atomic_open, atomic_path, open_binary, require_file
+from wordlab.kernels import corpus as corpus_kernels
 from wordlab.progress import Progress
 
 CHUNK_BYTES = 1 << 22
 _MAX_TOKEN_BYTES = 1 << 26
 _WHITESPACE = b" \t\n\r\x0b\x0c"
 _SIMPLE_TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
-_SIMPLE_TOKEN_OR_NEWLINE = re.compile(r"\n|\w+(?:['’]\w+)*|[^\w\s]")
-_NEWLINE_MARK = "\x00"  # stands for a newline among a chunk's tokens (NUL in text is whitespace)
+# what str.split() splits on besides ASCII whitespace: chunks holding one take the slower path
+_UNICODE_SPACE = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+# bytes that separate tokens for the compiled tokenizer: ASCII whitespace, \x1c-\x1f, and NUL
+_SEPARATOR = np.zeros(256, dtype=np.bool_)
+_SEPARATOR[[0, 9, 11, 12, 13, 28, 29, 30, 31, 32]] = True
 TOKENIZERS = ("whitespace", "simple")
 ENCODING_ERRORS = ("strict", "replace")
 
@@ -58,19 +61,70 @@ class TextOptions:
             return line.split()
         return _SIMPLE_TOKEN.findall(line)
 
-    def tokenize_chunk(self, text: str) -> list[str]:
-        """Tokens of a whole chunk with a `_NEWLINE_MARK` token for each newline.
+    def chunk_bytes(self, text: str) -> bytes:
+        """A chunk as UTF-8 bytes whose tokens are its runs of non-whitespace bytes.
 
-        One C-level pass per chunk instead of a Python call per line: the newline marks become
-        line starts afterwards, in bulk, with numpy.
+        Plain ASCII-whitespace text passes as it is (the compiled tokenizer splits it); text with
+        Unicode spaces, lower-casing or the 'simple' tokenizer is first rewritten, line by line,
+        as tokens joined by single spaces, so both paths give exactly `tokenize`'s tokens.
         """
         if self.lowercase:
             text = text.lower()
-        if self.tokenizer == "whitespace":
-            if _NEWLINE_MARK in text:
-                text = text.replace(_NEWLINE_MARK, " ")
-            return text.replace("\n", " \x00 ").split()
-        return [_NEWLINE_MARK if t == "\n" else t for t in _SIMPLE_TOKEN_OR_NEWLINE.findall(text)]
+        if self.tokenizer == "whitespace" and not _UNICODE_SPACE.search(text):
+            return text.encode("utf-8", "surrogatepass")
+        lines = text.split("\n")
+        return "\n".join(" ".join(self.tokenize(line) if self.tokenizer != "whitespace" else line.split())
+                         for line in lines).encode("utf-8", "surrogatepass")  # fmt: skip
+
+
+class _Interner:
+    """Provisional ids for tokens in order of first appearance (0 marks a newline), compiled."""
+
+    def __init__(self) -> None:
+        self.table = np.full(1 << 16, -1, dtype=np.int32)
+        self.word_hash = np.zeros(1 << 15, dtype=np.uint64)
+        self.word_start = np.zeros(1 << 15, dtype=np.int64)
+        self.word_len = np.zeros(1 << 15, dtype=np.int32)
+        self.pool = np.zeros(1 << 20, dtype=np.uint8)
+        self.n_words = 1  # id 0 is the newline mark
+        self.pool_used = 0
+
+    def ids(self, data: bytes) -> np.ndarray:
+        """The ids of the tokens of `data` (0 for each newline), adding new words."""
+        buf = np.frombuffer(data, dtype=np.uint8)
+        most_new = buf.shape[0] // 2 + 2
+        need_words = self.n_words + most_new
+        if need_words > self.word_hash.shape[0]:
+            size = max(need_words, 2 * self.word_hash.shape[0])
+            for name in ("word_hash", "word_start", "word_len"):
+                old = getattr(self, name)
+                grown = np.zeros(size, dtype=old.dtype)
+                grown[: self.n_words] = old[: self.n_words]
+                setattr(self, name, grown)
+        if 2 * need_words > self.table.shape[0]:
+            self.table = np.full(1 << int(4 * need_words - 1).bit_length(), -1, dtype=np.int32)
+            corpus_kernels.rehash(self.word_hash, self.n_words, self.table)
+        if self.pool_used + buf.shape[0] > self.pool.shape[0]:
+            grown = np.zeros(
+                max(self.pool_used + buf.shape[0], 2 * self.pool.shape[0]), dtype=np.uint8
+            )
+            grown[: self.pool_used] = self.pool[: self.pool_used]
+            self.pool = grown
+        out = np.empty(buf.shape[0] + 1, dtype=np.int32)  # a newline byte is a token too
+        n_out, self.n_words, self.pool_used = corpus_kernels.intern_tokens(
+            buf, _SEPARATOR, self.table, self.word_hash, self.word_start, self.word_len,
+            self.pool, self.n_words, self.pool_used, out,
+        )  # fmt: skip
+        return out[:n_out]
+
+    def words(self) -> list[str]:
+        """Every word, indexed by provisional id (entry 0, the newline mark, is '')."""
+        pool = self.pool.tobytes()
+        starts, lens = self.word_start.tolist(), self.word_len.tolist()
+        return [""] + [
+            pool[starts[i] : starts[i] + lens[i]].decode("utf-8", "surrogatepass")
+            for i in range(1, self.n_words)
+        ]
 
 
 def _last_whitespace(buf: bytes | bytearray) -> int:
@@ -221,9 +275,7 @@ def encode_corpus(
             pass
     out.mkdir(parents=True, exist_ok=True)
 
-    ids: defaultdict[str, int] = defaultdict()
-    ids.default_factory = ids.__len__  # a new word gets the next provisional id
-    ids[_NEWLINE_MARK] = 0  # provisional id 0: a newline, not a word
+    interner = _Interner()
     counts = np.zeros(1 << 16, dtype=np.int64)
     line_starts = [np.zeros(1, dtype=np.int64)]
     last_start = 0
@@ -234,13 +286,8 @@ def encode_corpus(
     try:
         with open(raw_path, "wb") as raw:
             for chunk in iter_text_chunks(src, options.encoding_errors):
-                tokens = options.tokenize_chunk(chunk)
+                chunk_ids = interner.ids(options.chunk_bytes(chunk))
                 bar.update(len(chunk))
-                if not tokens:
-                    continue
-                chunk_ids = np.fromiter(
-                    map(ids.__getitem__, tokens), dtype=np.int32, count=len(tokens)
-                )
                 is_word = chunk_ids != 0
                 # a newline starts a line at the number of words before it (empty lines collapse)
                 starts = np.unique(np.cumsum(is_word)[~is_word]) + n_tokens
@@ -249,11 +296,12 @@ def encode_corpus(
                     line_starts.append(starts)
                     last_start = int(starts[-1])
                 chunk_ids = chunk_ids[is_word]
-                if len(ids) > counts.shape[0]:
+                n_ids = interner.n_words
+                if n_ids > counts.shape[0]:
                     counts = np.concatenate(
-                        [counts, np.zeros(max(len(ids), counts.shape[0]), np.int64)]
+                        [counts, np.zeros(max(n_ids, counts.shape[0]), np.int64)]
                     )
-                counts[: len(ids)] += np.bincount(chunk_ids, minlength=len(ids))
+                counts[:n_ids] += np.bincount(chunk_ids, minlength=n_ids)
                 chunk_ids.tofile(raw)
                 n_tokens += chunk_ids.shape[0]
         bar.close()
@@ -262,10 +310,10 @@ def encode_corpus(
         line_starts_arr = np.concatenate(line_starts)
         if line_starts_arr[-1] != n_tokens:
             line_starts_arr = np.append(line_starts_arr, n_tokens)
-        words_first_seen = list(ids.keys())
+        words_first_seen = interner.words()
         counts = counts[: len(words_first_seen)]
         counts[0] = 0  # the newline mark
-        del ids
+        del interner
         # Final ids: count descending, then word, so every run orders the vocabulary alike.
         order = sorted(
             range(1, len(words_first_seen)), key=lambda i: (-counts[i], words_first_seen[i])
