@@ -232,8 +232,7 @@ def _merge(
     def merge_block(block: tuple[int, int]) -> np.ndarray:
         lo_b, hi_b = block
         r0, r1 = int(grid[lo_b]), int(grid[hi_b])
-        dense_keys, dense_vals = kernels.dense_entries(dense, dense_offsets, dense_len, r0, r1, V)
-        parts_k, parts_v = [dense_keys], [dense_vals]
+        parts_k, parts_v = [], []
         for shard, starts in zip(shards, shard_bucket_starts, strict=True):
             a, b = int(starts[lo_b]), int(starts[hi_b])
             if b > a:
@@ -245,12 +244,15 @@ def _merge(
                 )
         run_starts = np.zeros(len(parts_k) + 1, dtype=np.int64)
         np.cumsum([p.shape[0] for p in parts_k], out=run_starts[1:])
-        keys, vals = kernels.merge_sorted_runs(
-            np.concatenate(parts_k), np.concatenate(parts_v), run_starts
-        )
-        recs = np.empty(keys.shape[0], dtype=RECORD)
-        kernels.fill_records(keys, vals, V, recs["word1"], recs["word2"], recs["value"])
-        return recs
+        keys = np.concatenate(parts_k) if parts_k else np.empty(0, np.int64)
+        vals = np.concatenate(parts_v) if parts_v else np.empty(0, np.float64)
+        dense_nonzero = np.count_nonzero(dense[dense_offsets[r0] : dense_offsets[r1]])
+        recs = np.empty(dense_nonzero + keys.shape[0], dtype=RECORD)
+        n = kernels.merge_rows(
+            dense, dense_offsets, dense_len, r0, r1, V, keys, vals, run_starts,
+            recs["word1"], recs["word2"], recs["value"],
+        )  # fmt: skip
+        return recs[:n]
 
     total = 0
     bar = Progress(V, "merging", "rows", progress)

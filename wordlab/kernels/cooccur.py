@@ -110,78 +110,46 @@ def reduce_sorted(events, dist_bits, distance_weighting):
 
 
 @njit(cache=True, nogil=True)
-def dense_entries(dense, dense_offsets, dense_len, row_start, row_stop, vocab_size):
-    """The non-zero dense cells of rows [row_start, row_stop) as sorted (pair keys, values)."""
-    lo = dense_offsets[row_start]
-    hi = dense_offsets[row_stop]
-    n = 0
-    for i in range(lo, hi):
-        if dense[i] != 0.0:
-            n += 1
-    keys = np.empty(n, dtype=np.int64)
-    vals = np.empty(n, dtype=np.float64)
-    m = 0
-    for r in range(row_start, row_stop):
-        base = dense_offsets[r]
-        for c in range(dense_len[r]):
-            v = dense[base + c]
-            if v != 0.0:
-                keys[m] = r * vocab_size + c
-                vals[m] = v
-                m += 1
-    return keys, vals
+def merge_rows(
+    dense, dense_offsets, dense_len, r0, r1, vocab_size, keys, vals, run_starts, word1, word2, value
+):
+    """Merge rows [r0, r1) of the dense table with sorted shard runs straight into GloVe records.
 
-
-@njit(cache=True, nogil=True)
-def merge_sorted_runs(keys, vals, run_starts):
-    """Merge the sorted runs `keys[run_starts[i]:run_starts[i+1]]`, summing equal keys.
-
-    A k-way merge by repeated scans of the run heads (k is small: one run per shard plus the dense
-    table), so the result is sorted and each key's sum is taken in run order, deterministically.
+    Each row's columns come out ascending; a pair's value is its dense cell plus its shard
+    values in run order, so sums are deterministic. Returns the number of records written.
     """
     k = run_starts.shape[0] - 1
     pos = run_starts[:-1].copy()
     ends = run_starts[1:]
-    n = keys.shape[0]
-    out_keys = np.empty(n, dtype=np.int64)
-    out_vals = np.empty(n, dtype=np.float64)
-    m = -1
-    big = np.iinfo(np.int64).max
-    while True:
-        best = big
-        for r in range(k):
-            if pos[r] < ends[r] and keys[pos[r]] < best:
-                best = keys[pos[r]]
-        if best == big:
-            break
-        m += 1
-        out_keys[m] = best
-        out_vals[m] = 0.0
-        for r in range(k):
-            while pos[r] < ends[r] and keys[pos[r]] == best:
-                out_vals[m] += vals[pos[r]]
-                pos[r] += 1
-    return out_keys[: m + 1].copy(), out_vals[: m + 1].copy()
-
-
-@njit(cache=True, nogil=True)
-def row_histogram(keys, vocab_size, grid_rows):
-    """Entries per row bucket: bucket b holds rows [grid_rows[b], grid_rows[b+1])."""
-    n_buckets = grid_rows.shape[0] - 1
-    hist = np.zeros(n_buckets, dtype=np.int64)
-    b = 0
-    for i in range(keys.shape[0]):
-        row = keys[i] // vocab_size
-        while row >= grid_rows[b + 1]:
-            b += 1
-        hist[b] += 1
-    return hist
-
-
-@njit(cache=True, nogil=True)
-def fill_records(keys, vals, vocab_size, word1, word2, value):
-    """Unpack pair keys into GloVe's 1-based (word1, word2, value) record fields."""
-    for i in range(keys.shape[0]):
-        word1[i] = keys[i] // vocab_size + 1
-        word2[i] = keys[i] % vocab_size + 1
-        value[i] = vals[i]
+    m = 0
+    for r in range(r0, r1):
+        row_key = r * vocab_size
+        row_end = row_key + vocab_size
+        base = dense_offsets[r]
+        length = dense_len[r]
+        c = 0
+        while True:
+            while c < length and dense[base + c] == 0.0:
+                c += 1
+            col = c if c < length else vocab_size
+            for i in range(k):
+                if pos[i] < ends[i] and keys[pos[i]] < row_end:
+                    shard_col = keys[pos[i]] - row_key
+                    if shard_col < col:
+                        col = shard_col
+            if col == vocab_size:
+                break
+            val = 0.0
+            if c < length and c == col:
+                val += dense[base + c]
+                c += 1
+            key = row_key + col
+            for i in range(k):
+                while pos[i] < ends[i] and keys[pos[i]] == key:
+                    val += vals[pos[i]]
+                    pos[i] += 1
+            word1[m] = r + 1
+            word2[m] = col + 1
+            value[m] = val
+            m += 1
+    return m
