@@ -216,7 +216,14 @@ class ElmoEmbedder:
 
     def spec(self) -> dict[str, Any]:
         """JSON description (model folder and layer) saved with an NER tagger."""
-        return {"kind": KIND, "path": self.path, "layer": self.layer, "name": self.name}
+        # "module": importing it registers the kind, so `wordlab ner tag` can rebuild the embedder
+        return {
+            "kind": KIND,
+            "module": __name__,
+            "path": self.path,
+            "layer": self.layer,
+            "name": self.name,
+        }
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> ElmoEmbedder:
