@@ -26,6 +26,13 @@ from wordlab.errors import WordlabError
 from wordlab.fileio import atomic_path, open_binary, require_file
 
 FORMATS = ("glove", "word2vec", "word2vec-binary", "vec")
+# the file each trainer's command writes for a format, so formats can sit side by side in one folder
+FILE_NAMES = {
+    "glove": "vectors.txt",
+    "word2vec": "vectors.w2v.txt",
+    "word2vec-binary": "vectors.bin",
+    "vec": "vectors.vec",
+}
 _TEXT_FORMATS = ("glove", "word2vec", "vec")
 
 

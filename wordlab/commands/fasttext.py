@@ -17,9 +17,7 @@ from wordlab.commands.common import (
 from wordlab.corpus import load_corpus
 from wordlab.errors import WordlabError
 from wordlab.models.fasttext import LOSSES, MODEL_NAME, MODELS, FastText, FastTextSettings
-from wordlab.vectors import FORMATS
-
-_EXTENSIONS = {"glove": "txt", "word2vec": "txt", "word2vec-binary": "bin", "vec": "vec"}
+from wordlab.vectors import FILE_NAMES, FORMATS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -111,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     )
     model = FastText(settings, progress=not args.quiet).fit(corpus)
     out.mkdir(parents=True, exist_ok=True)
-    vectors_path = out / f"vectors.{_EXTENSIONS[args.format]}"
+    vectors_path = out / FILE_NAMES[args.format]
     model.vectors.save(vectors_path, args.format)
     model.save(out / MODEL_NAME)
     if not args.quiet:

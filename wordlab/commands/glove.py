@@ -15,15 +15,8 @@ from wordlab.commands.cooccur import add_window_options
 from wordlab.cooccur import shuffle_records
 from wordlab.errors import WordlabError
 from wordlab.models.glove import OUTPUTS, GloVe, GloVeSettings
-from wordlab.vectors import FORMATS
+from wordlab.vectors import FILE_NAMES, FORMATS
 from wordlab.vocab import Vocab
-
-VECTOR_FILES = {
-    "glove": "vectors.txt",
-    "word2vec": "vectors.w2v.txt",
-    "word2vec-binary": "vectors.bin",
-    "vec": "vectors.vec",
-}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -125,7 +118,7 @@ def run(args: argparse.Namespace) -> None:
         )
     vectors = model.vectors
     for fmt in args.format:
-        vectors.save(out / VECTOR_FILES[fmt], fmt)
+        vectors.save(out / FILE_NAMES[fmt], fmt)
     print(
-        f"{len(vectors):,} vectors of dimension {vectors.dim} -> {out / VECTOR_FILES[args.format[0]]}"
+        f"{len(vectors):,} vectors of dimension {vectors.dim} -> {out / FILE_NAMES[args.format[0]]}"
     )

@@ -15,9 +15,7 @@ from wordlab.commands.common import (
 from wordlab.corpus import load_corpus
 from wordlab.errors import WordlabError
 from wordlab.models.word2vec import LOSSES, MODELS, Word2Vec, Word2VecSettings
-from wordlab.vectors import FORMATS
-
-_EXTENSIONS = {"glove": "txt", "word2vec": "txt", "word2vec-binary": "bin", "vec": "vec"}
+from wordlab.vectors import FILE_NAMES, FORMATS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -102,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     )
     model = Word2Vec(settings=settings, progress=not args.quiet).fit(corpus)
     out.mkdir(parents=True, exist_ok=True)
-    vectors_path = out / f"vectors.{_EXTENSIONS[args.format]}"
+    vectors_path = out / FILE_NAMES[args.format]
     model.vectors.save(vectors_path, args.format)
     model.save(out / "model")
     if not args.quiet:
