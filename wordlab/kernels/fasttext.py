@@ -305,6 +305,15 @@ def _total(progress: np.ndarray) -> np.int64:
 
 
 @njit(cache=True, nogil=True, fastmath=True)
+def _report(progress, losses, tid, local, loss_sum, n_ex, lr0, work):
+    """Add a thread's recent words and loss to the shared totals; return the decayed rate."""
+    progress[tid, 0] += local
+    losses[tid, 0] += loss_sum
+    losses[tid, 1] += n_ex
+    return lr0 * max(1.0 - _total(progress) / work, 0.0)
+
+
+@njit(cache=True, nogil=True, fastmath=True)
 def train_supervised(
     wi: np.ndarray,
     wo: np.ndarray,
@@ -378,16 +387,9 @@ def train_supervised(
                 loss_sum += loss
                 n_ex += 1
             if local > lr_update_rate:
-                progress[tid, 0] += local
-                local = 0
-                losses[tid, 0] += loss_sum
-                losses[tid, 1] += n_ex
-                loss_sum = 0.0
-                n_ex = 0
-                lr = lr0 * max(1.0 - _total(progress) / work, 0.0)
-    progress[tid, 0] += local
-    losses[tid, 0] += loss_sum
-    losses[tid, 1] += n_ex
+                lr = _report(progress, losses, tid, local, loss_sum, n_ex, lr0, work)
+                local, loss_sum, n_ex = 0, 0.0, 0
+    _report(progress, losses, tid, local, loss_sum, n_ex, lr0, work)
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -504,16 +506,9 @@ def train_subwords(
                     n_ex += 1
                     _add_rows(wi, bow, 0, m, grad)
             if local > lr_update_rate:
-                progress[tid, 0] += local
-                local = 0
-                losses[tid, 0] += loss_sum
-                losses[tid, 1] += n_ex
-                loss_sum = 0.0
-                n_ex = 0
-                lr = lr0 * max(1.0 - _total(progress) / work, 0.0)
-    progress[tid, 0] += local
-    losses[tid, 0] += loss_sum
-    losses[tid, 1] += n_ex
+                lr = _report(progress, losses, tid, local, loss_sum, n_ex, lr0, work)
+                local, loss_sum, n_ex = 0, 0.0, 0
+    _report(progress, losses, tid, local, loss_sum, n_ex, lr0, work)
 
 
 @njit(cache=True, nogil=True, fastmath=True)
