@@ -190,7 +190,8 @@ def vectors(args: argparse.Namespace, work: Path) -> None:
     record("wordlab", secs, kv)
     del ft, v
 
-    if args.fasttext_bin:
+    tools = set(args.vector_tools.split(","))
+    if args.fasttext_bin and "c" in tools:
         out = work / "ftvec"
         t = time.perf_counter()
         subprocess.run(
@@ -202,28 +203,32 @@ def vectors(args: argparse.Namespace, work: Path) -> None:
         record("fastText C++", time.perf_counter() - t, KeyedVectors.load_word2vec_format(
             str(out) + ".vec"))  # fmt: skip
 
-    import fasttext
+    if "pip" in tools:
+        import fasttext
 
-    t = time.perf_counter()
-    m = fasttext.train_unsupervised(
-        str(corpus), model="skipgram", dim=dim, epoch=e, thread=2, minn=3, maxn=6, verbose=0
-    )
-    secs = time.perf_counter() - t
-    kv = KeyedVectors(dim)
-    words = m.words
-    kv.add_vectors(words, np.stack([m.get_word_vector(w) for w in words]))
-    record("fasttext (pip)", secs, kv)
-    del m
+        t = time.perf_counter()
+        m = fasttext.train_unsupervised(
+            str(corpus), model="skipgram", dim=dim, epoch=e, thread=2, minn=3, maxn=6, verbose=0
+        )
+        secs = time.perf_counter() - t
+        kv = KeyedVectors(dim)
+        words = m.words
+        kv.add_vectors(words, np.stack([m.get_word_vector(w) for w in words]))
+        record("fasttext (pip)", secs, kv)
+        del m
 
-    from gensim.models import FastText as GensimFastText
-    from gensim.models.word2vec import LineSentence
+    if "gensim" in tools:
+        from gensim.models import FastText as GensimFastText
+        from gensim.models.word2vec import LineSentence
 
-    t = time.perf_counter()
-    g = GensimFastText(
-        LineSentence(str(corpus)), vector_size=dim, sg=1, epochs=e, workers=2, min_n=3, max_n=6,
-        min_count=5, sample=1e-4, alpha=0.05, negative=5, window=5, bucket=2_000_000,
-    )  # fmt: skip
-    record("gensim FastText", time.perf_counter() - t, g.wv)
+        t = time.perf_counter()
+        g = GensimFastText(
+            LineSentence(str(corpus)), vector_size=dim, sg=1, epochs=e, workers=2, min_n=3,
+            max_n=6, min_count=5, sample=1e-4, alpha=0.05, negative=5, window=5,
+            bucket=2_000_000,
+        )  # fmt: skip
+        record("gensim FastText", time.perf_counter() - t, g.wv)
+        del g
 
     print("\n| tool | train time (s) | words/s | WS353 | SimLex | analogy sem | analogy syn |")
     print("|---|---|---|---|---|---|---|")
@@ -245,6 +250,11 @@ def main() -> None:
     p.add_argument("--vectors", action="store_true", help="also run the subword-vector bench")
     p.add_argument("--mb", type=float, default=100, help="enwiki prefix in MB (issue: 100)")
     p.add_argument("--vector-epochs", type=int, default=5)
+    p.add_argument(
+        "--vector-tools",
+        default="wordlab,c,pip,gensim",
+        help="vector bench tools, comma-separated (c: the --fasttext-bin binary)",
+    )
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="wordlab-ft-bench-") as tmp:
         work = Path(tmp)

@@ -30,15 +30,16 @@ EXPERIMENT_NAMES = (
     "ner",
 )
 
-# Seconds per unit of work, measured on the project's 2-core machine while it was shared
-# (text8's first 2.1M words): a rough model, used only to pick a grid level for --budget.
-_ENCODE = 3.0e-6  # per token, writing a prefix and encoding it
-_COUNT = 1.1e-5  # per token, co-occurrence counting at window 10
+# Seconds per unit of work, measured on the project's 2-core machine when idle (the 100 MB
+# enwiki prefix, 17M tokens, 2 threads; bench/RESULTS.md): a rough model, used only to pick a
+# grid level for --budget. On a busy machine runs take longer: give a smaller budget.
+_ENCODE = 5.0e-7  # per token, writing a prefix and encoding it
+_COUNT = 1.2e-6  # per token, co-occurrence counting and shuffling at window 10
 _NNZ = 75.0  # |X| ~ 75 |C|^0.8 at window 10 (text8 prefix: 8.7M non-zeros for 2.1M tokens)
-_EPOCH = 3.0e-8  # per non-zero and dimension, one GloVe epoch
-_W2V = 1.7e-8  # per token, (negatives + 1) and dimension, CBOW; skip-gram x window / 2
+_EPOCH = 3.0e-9  # per non-zero and dimension, one GloVe epoch (13.1 s for 43M x 101)
+_W2V = 6.0e-10  # per token, (negatives + 1) and dimension, CBOW; skip-gram x window / 2
 _EVAL = 8.0  # scoring one vectors set
-_CRF = 4e-4  # per training sentence and L-BFGS iteration, discrete features; x2 with vectors
+_CRF = 2.5e-4  # per training sentence and CRF iteration, discrete features; x2 with vectors
 
 
 def _nnz(tokens: int, window: int, symmetric: bool) -> float:

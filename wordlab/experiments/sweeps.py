@@ -33,7 +33,7 @@ GRIDS: dict[str, dict[str, Any]] = {
     },
     "dim": {"quick": 25, "small": 50, "medium": 100, "full": 100},  # window, corpus-size, time
     "methods_dim": {"quick": 25, "small": 50, "medium": 100, "full": 300},
-    "glove_epochs": {"quick": 3, "small": 5, "medium": 10, "full": 15},
+    "glove_epochs": {"quick": 3, "small": 10, "medium": 15, "full": 20},
     "w2v_epochs": {"quick": 1, "small": 1, "medium": 3, "full": 5},
     "windows": {
         "quick": [2, 6, 10],

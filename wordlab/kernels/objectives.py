@@ -45,6 +45,9 @@ Signatures:
     hierarchical_softmax_range(hidden, grad, wo, codes, points, begin, end, lr) -> loss
         the same on codes[begin:end] / points[begin:end] of the flat arrays, with no slicing
         (a slice in a hot loop costs two atomic reference-count updates in Numba).
+    hierarchical_softmax_prefetched(hidden, grad, wo, codes, points, begin, end, lr) -> loss
+        the same without the prefetch of the path's rows, after prefetch_rows(wo, points, begin,
+        end): skip-gram walks one path once per context word and prefetches it once.
     softmax(hidden, grad, wo, target, lr, scores) -> loss
         full softmax over all rows of `wo`; `scores` is a float32[n_out] scratch buffer that holds
         the probabilities afterwards; loss = -log p[target]. (fastText's softmax loss.)
@@ -302,8 +305,31 @@ def hierarchical_softmax_range(
     lr: float,
 ) -> float:
     """hierarchical_softmax on codes[begin:end], points[begin:end] without making slices."""
+    prefetch_rows(wo, points, begin, end)
+    return hierarchical_softmax_prefetched(hidden, grad, wo, codes, points, begin, end, lr)
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def prefetch_rows(matrix: np.ndarray, rows: np.ndarray, begin: int, end: int) -> None:
+    """prefetch_row for each of rows[begin:end] (a hint: no effect on results)."""
     for d in range(begin, end):
-        prefetch_row(wo, points[d])
+        prefetch_row(matrix, rows[d])
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def hierarchical_softmax_prefetched(
+    hidden: np.ndarray,
+    grad: np.ndarray,
+    wo: np.ndarray,
+    codes: np.ndarray,
+    points: np.ndarray,
+    begin: int,
+    end: int,
+    lr: float,
+) -> float:
+    """hierarchical_softmax_range without its prefetch, for a caller that walks the same path
+    for several hidden vectors (skip-gram: every context word of a position) and prefetched the
+    path's rows once (prefetch_rows)."""
     loss = 0.0
     for d in range(begin, end):
         row = points[d]

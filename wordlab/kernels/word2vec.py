@@ -17,9 +17,11 @@ from numba import njit
 
 from wordlab.kernels.objectives import (
     draw_noise,
+    hierarchical_softmax_prefetched,
     hierarchical_softmax_range,
     lcg_next,
     negative_sampling_drawn,
+    prefetch_rows,
 )
 
 MAX_SENTENCE = 1000  # word2vec.c's MAX_SENTENCE_LENGTH: kept tokens per sentence
@@ -40,6 +42,12 @@ def _add_to_row(matrix: np.ndarray, row: int, src: np.ndarray) -> None:
 def _add_row_to(dst: np.ndarray, matrix: np.ndarray, row: int) -> None:
     for k in range(dst.shape[0]):
         dst[k] += matrix[row, k]
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _zero(v: np.ndarray) -> None:
+    for k in range(v.shape[0]):
+        v[k] = 0.0
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -138,15 +146,18 @@ def train_range(
             h0 = hs_offsets[word] if use_hs else 0
             h1 = hs_offsets[word + 1] if use_hs else 0
             if skipgram:
-                # as word2vec.c: each context word's vector predicts the centre word
+                # as word2vec.c: each context word's vector predicts the centre word, so every
+                # context walks the same Huffman path: its rows are prefetched once
+                if use_hs:
+                    prefetch_rows(syn1, hs_points, h0, h1)
                 for c in range(lo, hi + 1):
                     if c == pos:
                         continue
                     row = sen[c]
                     _copy_row(neu1, syn0, row)
-                    neu1e[:] = 0.0
+                    _zero(neu1e)
                     if use_hs:
-                        loss += hierarchical_softmax_range(
+                        loss += hierarchical_softmax_prefetched(
                             neu1, neu1e, syn1, hs_codes, hs_points, h0, h1, lr
                         )
                     if negative > 0:
@@ -158,7 +169,7 @@ def train_range(
                     n_pred += 1
             else:
                 cw = 0
-                neu1[:] = 0.0
+                _zero(neu1)
                 for c in range(lo, hi + 1):
                     if c != pos:
                         _add_row_to(neu1, syn0, sen[c])
@@ -169,7 +180,7 @@ def train_range(
                     inv = np.float32(1.0 / cw)
                     for k in range(dim):
                         neu1[k] *= inv
-                neu1e[:] = 0.0
+                _zero(neu1e)
                 if use_hs:
                     loss += hierarchical_softmax_range(
                         neu1, neu1e, syn1, hs_codes, hs_points, h0, h1, lr
