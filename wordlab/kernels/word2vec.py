@@ -21,6 +21,7 @@ from wordlab.kernels.objectives import (
     hierarchical_softmax_range,
     lcg_next,
     negative_sampling_drawn,
+    prefetch_row,
     prefetch_rows,
 )
 
@@ -150,6 +151,13 @@ def train_range(
                 # context walks the same Huffman path: its rows are prefetched once
                 if use_hs:
                     prefetch_rows(syn1, hs_points, h0, h1)
+                # and one position ahead: the next centre's path and the next word to enter
+                # the window, so their cache misses overlap with this position's work
+                if pos + 1 < slen:
+                    if use_hs:
+                        nxt = sen[pos + 1]
+                        prefetch_rows(syn1, hs_points, hs_offsets[nxt], hs_offsets[nxt + 1])
+                    prefetch_row(syn0, sen[min(pos + window, slen - 1)])
                 for c in range(lo, hi + 1):
                     if c == pos:
                         continue
