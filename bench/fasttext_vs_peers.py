@@ -179,18 +179,19 @@ def vectors(args: argparse.Namespace, work: Path) -> None:
     from wordlab.corpus import load_corpus
     from wordlab.models.fasttext import FastText
 
-    enc = load_corpus(corpus, cache_dir=work / "enc", progress=False)
-    t = time.perf_counter()
-    ft = FastText(model="sg", dim=dim, epochs=e, minn=3, maxn=6, threads=2, progress=False)
-    ft.fit(enc)
-    secs = time.perf_counter() - t
-    v = ft.vectors
-    kv = KeyedVectors(dim)
-    kv.add_vectors(v.words, v.matrix)
-    record("wordlab", secs, kv)
-    del ft, v
-
     tools = set(args.vector_tools.split(","))
+    if "wordlab" in tools:
+        enc = load_corpus(corpus, cache_dir=work / "enc", progress=False)
+        t = time.perf_counter()
+        ft = FastText(model="sg", dim=dim, epochs=e, minn=3, maxn=6, threads=2, progress=False)
+        ft.fit(enc)
+        secs = time.perf_counter() - t
+        v = ft.vectors
+        kv = KeyedVectors(dim)
+        kv.add_vectors(v.words, v.matrix)
+        record("wordlab", secs, kv)
+        del ft, v
+
     if args.fasttext_bin and "c" in tools:
         out = work / "ftvec"
         t = time.perf_counter()
@@ -256,6 +257,9 @@ def main() -> None:
         help="vector bench tools, comma-separated (c: the --fasttext-bin binary)",
     )
     args = p.parse_args()
+    unknown = set(args.vector_tools.split(",")) - {"wordlab", "c", "pip", "gensim"}
+    if unknown:
+        p.error(f"--vector-tools: unknown {', '.join(sorted(unknown))} (wordlab, c, pip, gensim)")
     with tempfile.TemporaryDirectory(prefix="wordlab-ft-bench-") as tmp:
         work = Path(tmp)
         if not args.no_classification:

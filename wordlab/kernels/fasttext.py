@@ -20,6 +20,7 @@ from wordlab.kernels.objectives import (
     lcg_next,
     negative_sampling,
     one_vs_all,
+    prefetch_rows,
     softmax,
     softmax_scores,
 )
@@ -290,6 +291,7 @@ def _objective(
     if kind == NS:
         return negative_sampling(hidden, grad, wo, target, noise, neg, lr, state)
     if kind == HS:
+        prefetch_rows(wo, points, code_off[target], code_off[target + 1])
         return hierarchical_softmax_range(
             hidden, grad, wo, codes, points, code_off[target], code_off[target + 1], lr
         )

@@ -44,10 +44,12 @@ Signatures:
         (their loss is still counted).
     hierarchical_softmax_range(hidden, grad, wo, codes, points, begin, end, lr) -> loss
         the same on codes[begin:end] / points[begin:end] of the flat arrays, with no slicing
-        (a slice in a hot loop costs two atomic reference-count updates in Numba).
-    hierarchical_softmax_prefetched(hidden, grad, wo, codes, points, begin, end, lr) -> loss
-        the same without the prefetch of the path's rows, after prefetch_rows(wo, points, begin,
-        end): skip-gram walks one path once per context word and prefetches it once.
+        (a slice in a hot loop costs two atomic reference-count updates in Numba). It does not
+        prefetch the path: call prefetch_rows(wo, points, begin, end) first, once per path
+        (skip-gram walks one centre word's path for every context word, and prefetches it once,
+        a position ahead).
+    prefetch_rows(matrix, rows, begin, end) -> None
+        prefetch_row for each of rows[begin:end].
     softmax(hidden, grad, wo, target, lr, scores) -> loss
         full softmax over all rows of `wo`; `scores` is a float32[n_out] scratch buffer that holds
         the probabilities afterwards; loss = -log p[target]. (fastText's softmax loss.)
@@ -304,32 +306,10 @@ def hierarchical_softmax_range(
     end: int,
     lr: float,
 ) -> float:
-    """hierarchical_softmax on codes[begin:end], points[begin:end] without making slices."""
-    prefetch_rows(wo, points, begin, end)
-    return hierarchical_softmax_prefetched(hidden, grad, wo, codes, points, begin, end, lr)
+    """hierarchical_softmax on codes[begin:end], points[begin:end] without making slices.
 
-
-@njit(cache=True, nogil=True, fastmath=True)
-def prefetch_rows(matrix: np.ndarray, rows: np.ndarray, begin: int, end: int) -> None:
-    """prefetch_row for each of rows[begin:end] (a hint: no effect on results)."""
-    for d in range(begin, end):
-        prefetch_row(matrix, rows[d])
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def hierarchical_softmax_prefetched(
-    hidden: np.ndarray,
-    grad: np.ndarray,
-    wo: np.ndarray,
-    codes: np.ndarray,
-    points: np.ndarray,
-    begin: int,
-    end: int,
-    lr: float,
-) -> float:
-    """hierarchical_softmax_range without its prefetch, for a caller that walks the same path
-    for several hidden vectors (skip-gram: every context word of a position) and prefetched the
-    path's rows once (prefetch_rows)."""
+    The caller prefetches the path's rows (prefetch_rows), once however many times it walks it.
+    """
     loss = 0.0
     for d in range(begin, end):
         row = points[d]
@@ -354,7 +334,15 @@ def hierarchical_softmax(
     lr: float,
 ) -> float:
     """Binary decisions along one word's Huffman path (label 1 - code), as word2vec.c."""
+    prefetch_rows(wo, points, 0, codes.shape[0])
     return hierarchical_softmax_range(hidden, grad, wo, codes, points, 0, codes.shape[0], lr)
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def prefetch_rows(matrix: np.ndarray, rows: np.ndarray, begin: int, end: int) -> None:
+    """prefetch_row for each of rows[begin:end] (a hint: no effect on results)."""
+    for d in range(begin, end):
+        prefetch_row(matrix, rows[d])
 
 
 @njit(cache=True, nogil=True, fastmath=True)

@@ -17,7 +17,6 @@ from numba import njit
 
 from wordlab.kernels.objectives import (
     draw_noise,
-    hierarchical_softmax_prefetched,
     hierarchical_softmax_range,
     lcg_next,
     negative_sampling_drawn,
@@ -148,11 +147,11 @@ def train_range(
             h1 = hs_offsets[word + 1] if use_hs else 0
             if skipgram:
                 # as word2vec.c: each context word's vector predicts the centre word, so every
-                # context walks the same Huffman path: its rows are prefetched once
-                if use_hs:
+                # context walks the same Huffman path: its rows are prefetched once, a position
+                # ahead (with the next word to enter the window), so their cache misses overlap
+                # with this position's work
+                if use_hs and pos == 0:
                     prefetch_rows(syn1, hs_points, h0, h1)
-                # and one position ahead: the next centre's path and the next word to enter
-                # the window, so their cache misses overlap with this position's work
                 if pos + 1 < slen:
                     if use_hs:
                         nxt = sen[pos + 1]
@@ -165,7 +164,7 @@ def train_range(
                     _copy_row(neu1, syn0, row)
                     _zero(neu1e)
                     if use_hs:
-                        loss += hierarchical_softmax_prefetched(
+                        loss += hierarchical_softmax_range(
                             neu1, neu1e, syn1, hs_codes, hs_points, h0, h1, lr
                         )
                     if negative > 0:
@@ -190,6 +189,7 @@ def train_range(
                         neu1[k] *= inv
                 _zero(neu1e)
                 if use_hs:
+                    prefetch_rows(syn1, hs_points, h0, h1)
                     loss += hierarchical_softmax_range(
                         neu1, neu1e, syn1, hs_codes, hs_points, h0, h1, lr
                     )
