@@ -42,6 +42,9 @@ def make_splits(
     return train, heldout
 
 
+CONFIGS = {"elmo", "static", "static+elmo"}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=str(DATA / "corpora" / "enwiki-70m.txt.xz"))
@@ -56,6 +59,12 @@ def main() -> int:
     ap.add_argument("--ner", action="store_true", help="also run CoNLL-2003 NER with ELMo")
     ap.add_argument("--vectors", action="append", default=[], help="NAME=FILE static vectors")
     ap.add_argument(
+        "--configs",
+        default="elmo,static",
+        help="NER rows, comma-separated: elmo (ELMo alone), static (each --vectors alone), "
+        "static+elmo (each --vectors with ELMo, as the ELMo paper adds it to static vectors)",
+    )
+    ap.add_argument(
         "--ner-iterations",
         type=int,
         default=None,
@@ -64,6 +73,11 @@ def main() -> int:
     ap.add_argument("--no-baseline", action="store_true", help="skip the discrete-only tagger")
     ap.add_argument("--json", default=None, help="write all numbers here")
     args = ap.parse_args()
+    configs = set(args.configs.split(","))
+    if configs - CONFIGS:
+        ap.error(
+            f"--configs: unknown {', '.join(sorted(configs - CONFIGS))} ({', '.join(sorted(CONFIGS))})"
+        )
 
     import torch
 
@@ -116,10 +130,15 @@ def main() -> int:
         from wordlab.evaluation.ner_embedders import StaticEmbedder
 
         conll = Path(args.conll)
-        embedders: list = [ElmoEmbedder(elmo, "average", name="elmo")]
+        elmo_embedder = ElmoEmbedder(elmo, "average", name="elmo")
+        embedders: list = [elmo_embedder] if "elmo" in configs else []
         for v in args.vectors:
             name, _, path = v.partition("=")
-            embedders.append(StaticEmbedder.load(path, name=name))
+            static = StaticEmbedder.load(path, name=name)
+            if "static" in configs:
+                embedders.append(static)
+            if "static+elmo" in configs:
+                embedders.append([static, elmo_embedder])
         # the NER defaults (l2sgd, c2 chosen on dev), so rows compare with bench/ner_conll.py's
         settings = NerSettings()
         if args.ner_iterations is not None:

@@ -171,73 +171,94 @@ def vectors(args: argparse.Namespace, work: Path) -> None:
           f"dim {dim}, minn 3, maxn 6, {e} epochs, 2 threads, min count 5")  # fmt: skip
     rows = []
 
-    def record(tool: str, secs: float, kv) -> None:
+    def record(tool: str, seed: int, secs: float, kv) -> None:
         ev = _evaluate(kv)
-        rows.append((tool, secs, n_words * e / secs, ev))
-        print(f"  {tool}: {secs:.1f}s {ev}", flush=True)
+        rows.append((tool, seed, secs, n_words * e / secs, ev))
+        print(f"  {tool} (seed {seed}): {secs:.1f}s {ev}", flush=True)
 
     from wordlab.corpus import load_corpus
     from wordlab.models.fasttext import FastText
 
     tools = set(args.vector_tools.split(","))
-    if "wordlab" in tools:
-        enc = load_corpus(corpus, cache_dir=work / "enc", progress=False)
-        t = time.perf_counter()
-        ft = FastText(model="sg", dim=dim, epochs=e, minn=3, maxn=6, threads=2, progress=False)
-        ft.fit(enc)
-        secs = time.perf_counter() - t
-        v = ft.vectors
-        kv = KeyedVectors(dim)
-        kv.add_vectors(v.words, v.matrix)
-        record("wordlab", secs, kv)
-        del ft, v
+    for seed in args.seeds:
+        if "wordlab" in tools:
+            enc = load_corpus(corpus, cache_dir=work / "enc", progress=False)
+            t = time.perf_counter()
+            ft = FastText(
+                model="sg", dim=dim, epochs=e, minn=3, maxn=6, threads=2, seed=seed,
+                progress=False,
+            )  # fmt: skip
+            ft.fit(enc)
+            secs = time.perf_counter() - t
+            v = ft.vectors
+            kv = KeyedVectors(dim)
+            kv.add_vectors(v.words, v.matrix)
+            record("wordlab", seed, secs, kv)
+            del ft, v
 
-    if args.fasttext_bin and "c" in tools:
-        out = work / "ftvec"
-        t = time.perf_counter()
-        subprocess.run(
-            [args.fasttext_bin, "skipgram", "-input", str(corpus), "-output", str(out),
-             "-dim", str(dim), "-epoch", str(e), "-thread", "2", "-minn", "3", "-maxn", "6",
-             "-verbose", "0"],
-            check=True,
-        )  # fmt: skip
-        record("fastText C++", time.perf_counter() - t, KeyedVectors.load_word2vec_format(
-            str(out) + ".vec"))  # fmt: skip
+        if args.fasttext_bin and "c" in tools:
+            out = work / "ftvec"
+            t = time.perf_counter()
+            subprocess.run(
+                [args.fasttext_bin, "skipgram", "-input", str(corpus), "-output", str(out),
+                 "-dim", str(dim), "-epoch", str(e), "-thread", "2", "-minn", "3", "-maxn", "6",
+                 "-seed", str(seed), "-verbose", "0"],
+                check=True,
+            )  # fmt: skip
+            record("fastText C++", seed, time.perf_counter() - t, KeyedVectors.load_word2vec_format(
+                str(out) + ".vec"))  # fmt: skip
 
-    if "pip" in tools:
-        import fasttext
+        if "pip" in tools:
+            import fasttext
 
-        t = time.perf_counter()
-        m = fasttext.train_unsupervised(
-            str(corpus), model="skipgram", dim=dim, epoch=e, thread=2, minn=3, maxn=6, verbose=0
-        )
-        secs = time.perf_counter() - t
-        kv = KeyedVectors(dim)
-        words = m.words
-        kv.add_vectors(words, np.stack([m.get_word_vector(w) for w in words]))
-        record("fasttext (pip)", secs, kv)
-        del m
+            t = time.perf_counter()
+            m = fasttext.train_unsupervised(
+                str(corpus), model="skipgram", dim=dim, epoch=e, thread=2, minn=3, maxn=6,
+                seed=seed, verbose=0,
+            )  # fmt: skip
+            secs = time.perf_counter() - t
+            kv = KeyedVectors(dim)
+            words = m.words
+            kv.add_vectors(words, np.stack([m.get_word_vector(w) for w in words]))
+            record("fasttext (pip)", seed, secs, kv)
+            del m
 
-    if "gensim" in tools:
-        from gensim.models import FastText as GensimFastText
-        from gensim.models.word2vec import LineSentence
+        if "gensim" in tools:
+            from gensim.models import FastText as GensimFastText
+            from gensim.models.word2vec import LineSentence
 
-        t = time.perf_counter()
-        g = GensimFastText(
-            LineSentence(str(corpus)), vector_size=dim, sg=1, epochs=e, workers=2, min_n=3,
-            max_n=6, min_count=5, sample=1e-4, alpha=0.05, negative=5, window=5,
-            bucket=2_000_000,
-        )  # fmt: skip
-        record("gensim FastText", time.perf_counter() - t, g.wv)
-        del g
+            t = time.perf_counter()
+            g = GensimFastText(
+                LineSentence(str(corpus)), vector_size=dim, sg=1, epochs=e, workers=2, min_n=3,
+                max_n=6, min_count=5, sample=1e-4, alpha=0.05, negative=5, window=5,
+                bucket=2_000_000, seed=seed,
+            )  # fmt: skip
+            record("gensim FastText", seed, time.perf_counter() - t, g.wv)
+            del g
 
-    print("\n| tool | train time (s) | words/s | WS353 | SimLex | analogy sem | analogy syn |")
-    print("|---|---|---|---|---|---|---|")
-    for tool, secs, wps, ev in rows:
+    print(
+        "\n| tool | seed | train time (s) | words/s | WS353 | SimLex | analogy sem | analogy syn |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for tool, seed, secs, wps, ev in rows:
         print(
-            f"| {tool} | {secs:.1f} | {wps:,.0f} | {ev['ws353']:.3f} | {ev['simlex']:.3f} | "
+            f"| {tool} | {seed} | {secs:.1f} | {wps:,.0f} | {ev['ws353']:.3f} | {ev['simlex']:.3f} | "
             f"{100 * ev['sem']:.1f} | {100 * ev['syn']:.1f} |"
         )
+    if len(args.seeds) > 1:
+        print("\nMeans over the seeds:\n")
+        print("| tool | runs | train time (s) | WS353 | SimLex | analogy sem | analogy syn |")
+        print("|---|---|---|---|---|---|---|")
+        for tool in dict.fromkeys(r[0] for r in rows):
+            mine = [r for r in rows if r[0] == tool]
+            mean = {
+                k: statistics.mean(r[4][k] for r in mine) for k in ("ws353", "simlex", "sem", "syn")
+            }
+            print(
+                f"| {tool} | {len(mine)} | {statistics.mean(r[2] for r in mine):.1f} | "
+                f"{mean['ws353']:.3f} | {mean['simlex']:.3f} | {100 * mean['sem']:.1f} | "
+                f"{100 * mean['syn']:.1f} |"
+            )
 
 
 def main() -> None:
@@ -251,6 +272,12 @@ def main() -> None:
     p.add_argument("--vectors", action="store_true", help="also run the subword-vector bench")
     p.add_argument("--mb", type=float, default=100, help="enwiki prefix in MB (issue: 100)")
     p.add_argument("--vector-epochs", type=int, default=5)
+    p.add_argument(
+        "--seeds",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[0],
+        help="vector bench: comma-separated seeds, each tool trained once per seed (means shown)",
+    )
     p.add_argument(
         "--vector-tools",
         default="wordlab,c,pip,gensim",

@@ -286,6 +286,41 @@ def test_run_ner_and_cli_tag(tmp_path, capsys):
         read_for_tagging(files[2], n_columns=2)
 
 
+def test_cli_combine_trains_one_tagger_on_all_embedders(tmp_path, capsys):
+    vectors, train, dev, test = _vector_task(2)
+    rng = np.random.default_rng(2)
+    noise = Vectors(vectors.words, rng.standard_normal(vectors.matrix.shape).astype(np.float32))
+    files = []
+    for k, sents in zip("abc", (train, dev, test), strict=True):
+        lines = ["\n".join(f"{w} {t}" for w, t in zip(s.words, s.tags, strict=True)) for s in sents]
+        (tmp_path / f"{k}.conll").write_text("\n\n".join(lines) + "\n")
+        files.append(str(tmp_path / f"{k}.conll"))
+    vectors.save(tmp_path / "toy.txt")
+    noise.save(tmp_path / "noise.txt")
+    from wordlab.commands import ner as ner_cmd
+
+    parser = argparse.ArgumentParser(prog="wordlab")
+    ner_cmd.register(parser.add_subparsers(dest="command"))
+    base = ["ner", "--train", files[0], "--dev", files[1], "--test", files[2], "--no-baseline"]
+    base += ["--window", "1", "--vector-window", "0", "--c1", "0", "--c2", "0.1", "--quiet"]
+    base += ["--max-iterations", "50", "--vectors", f"toy={tmp_path / 'toy.txt'}"]
+    args = parser.parse_args([*base, "--combine", "--json", str(tmp_path / "r.json")])
+    with pytest.raises(WordlabError, match="--combine needs at least two"):
+        args.func(args)
+    args = parser.parse_args(
+        [*base, "--vectors", f"noise={tmp_path / 'noise.txt'}", "--combine"]
+        + ["--json", str(tmp_path / "r.json")]
+    )
+    assert args.func(args) == 0
+    configs = json.loads((tmp_path / "r.json").read_text())["configurations"]
+    assert [c["name"] for c in configs] == ["toy", "noise", "toy+noise"]
+    f1 = {c["name"]: c["test"]["overall"]["f1"] for c in configs}
+    assert len(configs[2]["embedders"]) == 2
+    # noise vectors tell nothing about unseen names; with the informative ones beside them the
+    # combined tagger still types every test name right
+    assert f1["toy+noise"] == pytest.approx(100.0) and f1["noise"] < 80.0
+
+
 # ---- real data --------------------------------------------------------------------------------
 
 

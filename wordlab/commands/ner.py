@@ -128,6 +128,12 @@ def _add_embedder_options(p: argparse.ArgumentParser) -> None:
         default="average",
         help="ELMo features: 'average' of the 3 layers (default) or one layer: 0, 1 or 2",
     )
+    p.add_argument(
+        "--combine",
+        action="store_true",
+        help="also train one tagger on all the given vectors and ELMo models together "
+        "(e.g. GloVe + ELMo, as the ELMo paper adds ELMo to static vectors)",
+    )
 
 
 def _split_name(value: str) -> tuple[str | None, str]:
@@ -193,6 +199,10 @@ def run(args: argparse.Namespace) -> int:
     embedders = _embedders_from_args(args)
     if args.no_baseline and not embedders:
         raise WordlabError("--no-baseline leaves nothing to run: give --vectors")
+    if args.combine:
+        if len(embedders) < 2:
+            raise WordlabError("--combine needs at least two --vectors / --elmo to combine")
+        embedders = [*embedders, list(embedders)]
     result = run_ner(
         train,
         dev,
