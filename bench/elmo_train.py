@@ -70,6 +70,12 @@ def main() -> int:
         default=None,
         help="CRF epochs cap (default: the NER defaults, as bench/ner_conll.py)",
     )
+    ap.add_argument(
+        "--keep-foreign",
+        action="store_true",
+        help="feed the biLM every CoNLL token, also those made only of characters it never saw "
+        "in training (punctuation, digits); the row is then called elmo-all",
+    )
     ap.add_argument("--no-baseline", action="store_true", help="skip the discrete-only tagger")
     ap.add_argument("--json", default=None, help="write all numbers here")
     args = ap.parse_args()
@@ -130,7 +136,12 @@ def main() -> int:
         from wordlab.evaluation.ner_embedders import StaticEmbedder
 
         conll = Path(args.conll)
-        elmo_embedder = ElmoEmbedder(elmo, "average", name="elmo")
+        elmo_embedder = ElmoEmbedder(
+            elmo,
+            "average",
+            name="elmo-all" if args.keep_foreign else "elmo",
+            skip_foreign=not args.keep_foreign,
+        )
         embedders: list = [elmo_embedder] if "elmo" in configs else []
         for v in args.vectors:
             name, _, path = v.partition("=")

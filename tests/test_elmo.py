@@ -198,6 +198,26 @@ def test_embed_shapes_unseen_words_and_context(trained):
         elmo.embed([["a"]], layers=3)
 
 
+def test_skip_foreign_reads_the_sentence_without_unseen_characters(trained):
+    elmo, model_dir, *_ = trained
+    with_punct = ["alpha", ",", "beta", "1996", "gamma", "."]
+    plain = ["alpha", "beta", "gamma"]
+    np.testing.assert_array_equal(elmo.foreign_mask(with_punct), [0, 1, 0, 1, 0, 1])
+    (skipped,) = elmo.embed([with_punct], skip_foreign=True)
+    (clean,) = elmo.embed([plain])
+    assert skipped.shape == (3, 6, 16)
+    np.testing.assert_allclose(skipped[:, [0, 2, 4]], clean, atol=1e-5)
+    assert not skipped[:, [1, 3, 5]].any()
+    (read,) = elmo.embed([with_punct])  # without skipping the LSTM layers read the commas too
+    assert not np.allclose(read[2, [0, 2, 4]], clean[2], atol=1e-3)
+    (none,) = elmo.embed([[",", "."]], skip_foreign=True)
+    assert none.shape == (3, 2, 16) and not none.any()
+    emb = ElmoEmbedder(model_dir)
+    assert emb.skip_foreign and emb.oov_mask([with_punct])[0].tolist() == [0, 1, 0, 1, 0, 1]
+    np.testing.assert_allclose(emb.embed([with_punct])[0], skipped.mean(axis=0), atol=1e-5)
+    assert not ElmoEmbedder(model_dir, skip_foreign=False).oov_mask([with_punct])[0].any()
+
+
 def test_save_load_round_trip_is_identical(trained, tmp_path):
     elmo, model_dir, *_ = trained
     sents = [["beta", "gamma", "delta"], ["some", "new", "words", "here"]]

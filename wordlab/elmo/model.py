@@ -45,6 +45,7 @@ class Elmo:
         self.vocab = vocab
         self.text_options = text_options
         self._chars: dict[str, np.ndarray] = {}
+        self._alphabet: frozenset[str] | None = None
 
     @property
     def n_layers(self) -> int:
@@ -105,20 +106,49 @@ class Elmo:
                 self._chars[word] = ids
         return ids
 
-    def layers(self, sentences: list[list[str]], batch_size: int = 64) -> list[np.ndarray]:
-        """All L+1 layers for each sentence: arrays of shape (L+1, n_tokens, dim), float32."""
+    @property
+    def alphabet(self) -> frozenset[str]:
+        """Characters of the training vocabulary: the ones whose embeddings were trained."""
+        if self._alphabet is None:
+            self._alphabet = frozenset("".join(self.vocab.words))
+        return self._alphabet
+
+    def foreign_mask(self, tokens: list[str]) -> np.ndarray:
+        """True for tokens with no character of the training alphabet (see `layers`)."""
+        alphabet = self.alphabet
         lower = self.text_options.lowercase
+        return np.array(
+            [not any(c in alphabet for c in (t.lower() if lower else t)) for t in tokens],
+            dtype=bool,
+        )
+
+    def layers(
+        self, sentences: list[list[str]], batch_size: int = 64, skip_foreign: bool = False
+    ) -> list[np.ndarray]:
+        """All L+1 layers for each sentence: arrays of shape (L+1, n_tokens, dim), float32.
+
+        With `skip_foreign`, tokens none of whose characters occur in the training vocabulary
+        (punctuation and digits for a corpus normalised like text8, which has neither) are left
+        out of the language model's input, which then reads the sentence as its training text
+        would have shown it, and get zero vectors; the other tokens are unaffected by them.
+        """
+        lower = self.text_options.lowercase
+        kept: list[np.ndarray] = []
+        for sent in sentences:
+            mask = self.foreign_mask(sent) if skip_foreign else np.zeros(len(sent), dtype=bool)
+            kept.append(np.flatnonzero(~mask))
         results: list[np.ndarray | None] = [None] * len(sentences)
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        order = sorted(range(len(sentences)), key=lambda i: len(kept[i]))
         self.bilm.eval()
         dev = self.device
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            width = len(sentences[idx[-1]]) + 2
+            width = len(kept[idx[-1]]) + 2
             chars = np.zeros((len(idx), width, self.config.max_chars), dtype=np.int64)
             lengths = np.zeros(len(idx), dtype=np.int64)
             for row, i in enumerate(idx):
-                toks = [w.lower() if lower else w for w in sentences[i]]
+                toks = [sentences[i][j] for j in kept[i]]
+                toks = [w.lower() for w in toks] if lower else toks
                 for j, w in enumerate([BOS_TOKEN, *toks, EOS_TOKEN]):
                     chars[row, j] = self._word_chars(w)
                 lengths[row] = len(toks) + 2
@@ -128,7 +158,13 @@ class Elmo:
                 )
             out_np = out.cpu().numpy()
             for row, i in enumerate(idx):
-                results[i] = np.ascontiguousarray(out_np[row, :, 1 : lengths[row] - 1])
+                inner = out_np[row, :, 1 : lengths[row] - 1]
+                if len(kept[i]) == len(sentences[i]):
+                    results[i] = np.ascontiguousarray(inner)
+                else:
+                    full = np.zeros((inner.shape[0], len(sentences[i]), inner.shape[2]), np.float32)
+                    full[:, kept[i]] = inner
+                    results[i] = full
         return results  # type: ignore[return-value]
 
     def embed(
@@ -136,16 +172,18 @@ class Elmo:
         sentences: list[list[str]] | list[str],
         layers: str | int = "all",
         batch_size: int = 64,
+        skip_foreign: bool = False,
     ) -> list[np.ndarray] | np.ndarray:
         """Contextual vectors: per sentence (L+1, tokens, dim) for layers='all', else (tokens, dim).
 
         `layers` is 'all', 'average' (the mean of the L+1 layers) or one layer's index. Given one
         sentence (a list of strings) instead of a list of sentences, returns its array alone.
+        `skip_foreign`: see `layers`.
         """
         single = len(sentences) > 0 and isinstance(sentences[0], str)
         batch = [list(sentences)] if single else [list(s) for s in sentences]  # type: ignore[arg-type]
         select = self.layer_selector(layers)
-        out = [select(a) for a in self.layers(batch, batch_size)]
+        out = [select(a) for a in self.layers(batch, batch_size, skip_foreign)]
         return out[0] if single else out
 
     def layer_selector(self, layers: str | int) -> Callable[[np.ndarray], np.ndarray]:
@@ -190,11 +228,18 @@ class ElmoEmbedder:
     """The NER evaluation's embedder protocol: `name`, `dim`, `embed(sentences)` -> (tokens, dim) each.
 
     `layer` is 'average' (mean of the L+1 layers, the default) or one layer's index. `spec()`
-    lets a saved NER tagger find the model again.
+    lets a saved NER tagger find the model again. With `skip_foreign` (the default), tokens made
+    only of characters the biLM never saw in training (punctuation and numbers in CoNLL text, for
+    a model trained on text normalised like text8) are left out of its input, get zero vectors
+    and are reported by `oov_mask`, so the tagger marks them instead of reading noise.
     """
 
     def __init__(
-        self, model: Elmo | str | os.PathLike, layer: str | int = "average", name: str = "elmo"
+        self,
+        model: Elmo | str | os.PathLike,
+        layer: str | int = "average",
+        name: str = "elmo",
+        skip_foreign: bool = True,
     ) -> None:
         self.model = model if isinstance(model, Elmo) else Elmo.load(model)
         self.path = None if isinstance(model, Elmo) else str(Path(model).resolve())
@@ -209,10 +254,17 @@ class ElmoEmbedder:
         self.model.layer_selector(layer)  # validate now, not at the first sentence
         self.name = name
         self.dim = self.model.dim
+        self.skip_foreign = skip_foreign
 
     def embed(self, sentences: list[list[str]]) -> list[np.ndarray]:
         """One float32 array (n_tokens, dim) per sentence."""
-        return self.model.embed(sentences, self.layer)  # type: ignore[return-value]
+        return self.model.embed(sentences, self.layer, skip_foreign=self.skip_foreign)  # type: ignore[return-value]
+
+    def oov_mask(self, sentences: list[list[str]]) -> list[np.ndarray]:
+        """True where a token was left out of the biLM's input (all False without skipping)."""
+        if not self.skip_foreign:
+            return [np.zeros(len(s), dtype=bool) for s in sentences]
+        return [self.model.foreign_mask(s) for s in sentences]
 
     def spec(self) -> dict[str, Any]:
         """JSON description (model folder and layer) saved with an NER tagger."""
@@ -223,6 +275,7 @@ class ElmoEmbedder:
             "path": self.path,
             "layer": self.layer,
             "name": self.name,
+            "skip_foreign": self.skip_foreign,
         }
 
     @classmethod
@@ -230,7 +283,12 @@ class ElmoEmbedder:
         """Rebuild the embedder described by `spec`."""
         if not spec.get("path"):
             raise WordlabError("the saved tagger's ELMo model has no path: pass the embedder")
-        return cls(spec["path"], spec.get("layer", "average"), spec.get("name", "elmo"))
+        return cls(
+            spec["path"],
+            spec.get("layer", "average"),
+            spec.get("name", "elmo"),
+            spec.get("skip_foreign", False),  # taggers saved before the option read everything
+        )
 
 
 register_embedder_kind(KIND, ElmoEmbedder.from_spec)
