@@ -71,6 +71,13 @@ def main() -> int:
         help="CRF epochs cap (default: the NER defaults, as bench/ner_conll.py)",
     )
     ap.add_argument(
+        "--c2",
+        type=float,
+        nargs="+",
+        default=None,
+        help="CRF L2 penalties to choose from on dev (default: the NER defaults, 0.1 and 1)",
+    )
+    ap.add_argument(
         "--keep-foreign",
         action="store_true",
         help="feed the biLM every CoNLL token, also those made only of characters it never saw "
@@ -116,9 +123,10 @@ def main() -> int:
     log = [json.loads(x) for x in (model_dir / "train_log.jsonl").read_text().splitlines()]
     last = log[-1]
     out["train"] = last
+    threads = "" if args.skip_train else f" ({args.threads} threads)"
     print(
         f"trained: {last['tokens']:,} tokens in {last['elapsed_s']:.0f}s of training "
-        f"= {last['tokens_per_s']:.0f} tokens/s ({args.threads} threads); "
+        f"= {last['tokens_per_s']:.0f} tokens/s{threads}; "
         f"train ppl fwd {last['train_ppl_fwd']} bwd {last['train_ppl_bwd']}",
         flush=True,
     )
@@ -153,7 +161,9 @@ def main() -> int:
         # the NER defaults (l2sgd, c2 chosen on dev), so rows compare with bench/ner_conll.py's
         settings = NerSettings()
         if args.ner_iterations is not None:
-            settings = NerSettings(max_iterations=(args.ner_iterations,))
+            settings.max_iterations = (args.ner_iterations,)
+        if args.c2 is not None:
+            settings.c2 = tuple(args.c2)
         t0 = time.perf_counter()
         res = run_ner(
             conll / "eng.train",

@@ -180,13 +180,15 @@ def vectors(args: argparse.Namespace, work: Path) -> None:
     from wordlab.models.fasttext import FastText
 
     tools = set(args.vector_tools.split(","))
+    # each tool's own default unless --ns-exponent is given (fastText 0.5, gensim 0.75)
+    ns = {} if args.ns_exponent is None else {"ns_exponent": args.ns_exponent}
     for seed in args.seeds:
         if "wordlab" in tools:
             enc = load_corpus(corpus, cache_dir=work / "enc", progress=False)
             t = time.perf_counter()
             ft = FastText(
                 model="sg", dim=dim, epochs=e, minn=3, maxn=6, threads=2, seed=seed,
-                progress=False,
+                progress=False, **ns,
             )  # fmt: skip
             ft.fit(enc)
             secs = time.perf_counter() - t
@@ -231,7 +233,7 @@ def vectors(args: argparse.Namespace, work: Path) -> None:
             g = GensimFastText(
                 LineSentence(str(corpus)), vector_size=dim, sg=1, epochs=e, workers=2, min_n=3,
                 max_n=6, min_count=5, sample=1e-4, alpha=0.05, negative=5, window=5,
-                bucket=2_000_000, seed=seed,
+                bucket=2_000_000, seed=seed, **ns,
             )  # fmt: skip
             record("gensim FastText", seed, time.perf_counter() - t, g.wv)
             del g
@@ -272,6 +274,12 @@ def main() -> None:
     p.add_argument("--vectors", action="store_true", help="also run the subword-vector bench")
     p.add_argument("--mb", type=float, default=100, help="enwiki prefix in MB (issue: 100)")
     p.add_argument("--vector-epochs", type=int, default=5)
+    p.add_argument(
+        "--ns-exponent",
+        type=float,
+        default=None,
+        help="vector bench: noise exponent for wordlab and gensim (default: each tool's own)",
+    )
     p.add_argument(
         "--seeds",
         type=lambda v: [int(x) for x in v.split(",")],

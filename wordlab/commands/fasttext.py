@@ -59,6 +59,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"subsampling threshold, 0 = off (default {d.sample:g})",
     )
     g.add_argument(
+        "--ns-exponent",
+        type=float,
+        default=d.ns_exponent,
+        help=f"negatives drawn from count**x (default {d.ns_exponent}, fastText's; gensim 0.75)",
+    )
+    g.add_argument(
         "--lr-update-rate",
         type=int,
         default=d.lr_update_rate,
@@ -97,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         maxn=args.maxn,
         bucket=args.bucket,
         sample=args.sample,
+        ns_exponent=args.ns_exponent,
         lr_update_rate=args.lr_update_rate,
         threads=args.threads,
         seed=args.seed,

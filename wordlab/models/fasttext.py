@@ -58,6 +58,7 @@ class FastTextSettings:
     maxn: int = 6
     bucket: int = 2_000_000
     sample: float = 1e-4  # -t
+    ns_exponent: float = 0.5  # noise ~ count**ns_exponent (fastText 0.5; word2vec, gensim 0.75)
     lr_update_rate: int = 100
     threads: int = 2
     seed: int = 0
@@ -131,7 +132,9 @@ class FastText:
         wi -= np.float32(1.0 / s.dim)
         self.wi = wi
         self.wo = np.zeros((nwords - 1 if s.loss == "hs" else nwords, s.dim), dtype=np.float32)
-        noise = noise_table(vocab.counts, 0.5) if s.loss == "ns" else np.zeros(1, np.int32)
+        noise = (
+            noise_table(vocab.counts, s.ns_exponent) if s.loss == "ns" else np.zeros(1, np.int32)
+        )
         if s.loss == "hs":
             codes, points, offsets = huffman_codes(vocab.counts)
         else:
