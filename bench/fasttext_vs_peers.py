@@ -182,9 +182,11 @@ def vectors(args: argparse.Namespace, work: Path) -> None:
     tools = set(args.vector_tools.split(","))
     # each tool's own default unless --ns-exponent is given (fastText 0.5, gensim 0.75)
     ns = {} if args.ns_exponent is None else {"ns_exponent": args.ns_exponent}
+    enc = (
+        load_corpus(corpus, cache_dir=work / "enc", progress=False) if "wordlab" in tools else None
+    )
     for seed in args.seeds:
         if "wordlab" in tools:
-            enc = load_corpus(corpus, cache_dir=work / "enc", progress=False)
             t = time.perf_counter()
             ft = FastText(
                 model="sg", dim=dim, epochs=e, minn=3, maxn=6, threads=2, seed=seed,

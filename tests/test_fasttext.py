@@ -124,6 +124,17 @@ def test_cbow_hs_and_reproducible(tmp_path):
     assert np.isfinite(a.loss_history[-1]) and a.loss_history[-1] < np.log(len(a.vocab))
 
 
+def test_noise_exponent_changes_the_negatives(tmp_path):
+    corpus = tmp_path / "planted.txt"
+    _planted_corpus(corpus, np.random.default_rng(5))
+    kw = dict(dim=8, epochs=1, min_count=2, bucket=5000, threads=1, progress=False)
+    a = FastText(**kw).fit(corpus)
+    b = FastText(ns_exponent=0.5, **kw).fit(corpus)
+    c = FastText(ns_exponent=0.75, **kw).fit(corpus)
+    assert np.array_equal(a.wo, b.wo)  # 0.5 is the default (fastText's)
+    assert not np.array_equal(b.wo, c.wo)  # other noise words were drawn and updated
+
+
 def test_save_load_and_cli(tmp_path, capsys):
     corpus = tmp_path / "planted.txt"
     _planted_corpus(corpus, np.random.default_rng(7))
@@ -131,12 +142,13 @@ def test_save_load_and_cli(tmp_path, capsys):
     rc = main(
         ["fasttext", "--input", str(corpus), "--output", str(out), "--dim", "6", "--epochs", "1",
          "--bucket", "3000", "--min-count", "2", "--threads", "1", "--quiet",
-         "--cache-dir", str(tmp_path / "cache")]
+         "--cache-dir", str(tmp_path / "cache"), "--ns-exponent", "0.75"]
     )  # fmt: skip
     assert rc == 0
     header = (out / "vectors.vec").read_text().splitlines()[0]
     model = FastText.load(out / "model.bin")
     assert header == f"{len(model.vocab)} 6"
+    assert model.settings.ns_exponent == 0.75  # the option reaches the saved settings
     again = FastText.load(out)
     assert np.array_equal(again.word_vector("qqqqq"), model.word_vector("qqqqq"))
     capsys.readouterr()
@@ -154,3 +166,5 @@ def test_bad_settings():
         FastTextSettings(minn=5, maxn=3)
     with pytest.raises(WordlabError, match="--model"):
         FastTextSettings(model="glove")
+    with pytest.raises(WordlabError, match="--ns-exponent"):
+        FastTextSettings(ns_exponent=float("nan"))

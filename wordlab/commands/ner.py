@@ -194,14 +194,14 @@ def run(args: argparse.Namespace) -> int:
     missing = [f"--{k}" for k in ("train", "dev", "test") if not getattr(args, k)]
     if missing:
         raise WordlabError(f"missing {', '.join(missing)} (or use 'wordlab ner tag MODEL FILE')")
+    if args.combine and len(args.vectors) + len(args.elmo) < 2:
+        raise WordlabError("--combine needs at least two --vectors / --elmo to combine")
     settings = _settings(args)
     train, dev, test = (read_conll(getattr(args, k)) for k in ("train", "dev", "test"))
     embedders = _embedders_from_args(args)
     if args.no_baseline and not embedders:
         raise WordlabError("--no-baseline leaves nothing to run: give --vectors")
     if args.combine:
-        if len(embedders) < 2:
-            raise WordlabError("--combine needs at least two --vectors / --elmo to combine")
         embedders = [*embedders, list(embedders)]
     result = run_ner(
         train,

@@ -75,6 +75,8 @@ class FastTextSettings:
             raise WordlabError(f"--lr must be positive, got {self.lr}")
         if self.bucket < 0 or self.minn < 0 or self.maxn < 0 or self.sample < 0:
             raise WordlabError("--bucket, --minn, --maxn and --sample must not be negative")
+        if not np.isfinite(self.ns_exponent):
+            raise WordlabError(f"--ns-exponent must be a finite number, got {self.ns_exponent}")
         if self.loss == "ns" and self.neg < 1:
             raise WordlabError("--neg must be at least 1 with --loss ns")
         if self.maxn > 0 and self.minn > self.maxn:
