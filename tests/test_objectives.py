@@ -73,6 +73,24 @@ def test_binary_logistic_gradient(label: int) -> None:
     )
 
 
+@pytest.mark.parametrize("score", [-8.0, 8.0])
+@pytest.mark.parametrize("label", [0, 1])
+def test_saturated_scores_clamped_or_skipped(score: float, label: int) -> None:
+    """word2vec and fastText clamp a saturated score's update; gensim's rule skips it."""
+    h, wo = _setup()
+    wo[3] = h * (score / float(h @ h))
+    expected_step = label - (1.0 if score > 0 else 0.0)  # lr * (label - clamped sigmoid)
+    for skip in (False, True):
+        grad = np.zeros(DIM, dtype=np.float32)
+        w = wo.copy()
+        loss = obj.binary_logistic(h, grad, w, 3, label, 1.0, skip)
+        step = 0.0 if skip else expected_step
+        np.testing.assert_allclose(grad, step * wo[3], atol=1e-6)
+        np.testing.assert_allclose(w[3], wo[3] + step * h, atol=1e-6)
+        exact = float(np.logaddexp(0.0, score) - (score if label else 0.0))
+        assert loss == pytest.approx(exact, abs=0.01)  # counted either way
+
+
 def test_hierarchical_softmax_gradient_and_skip_of_saturated_nodes() -> None:
     h, wo = _setup(n_out=5)
     codes = np.array([1, 0, 1], dtype=np.uint8)

@@ -19,15 +19,17 @@ Signatures:
     lcg_next(state) -> uint64                  state[0] = state[0] * 25214903917 + 11; returns it
     sigmoid(f) -> float32                      C table (MAX_EXP 6, EXP_TABLE_SIZE 1000), 0/1 outside
     softplus(f) -> float32                     log(1 + e^f) from a table on the same grid
-    binary_logistic(hidden, grad, wo, row, label, lr) -> loss
+    binary_logistic(hidden, grad, wo, row, label, lr, skip_saturated=False) -> loss
         one logistic unit: p = sigmoid(wo[row].h), target `label` (1 or 0); as word2vec's
         negative-sampling step (saturated scores still give the clamped update g = lr*(label-0/1)).
-        fastText's binaryLogistic; loss = -log p (label 1) or -log(1-p) (label 0).
+        fastText's binaryLogistic; loss = -log p (label 1) or -log(1-p) (label 0). With
+        `skip_saturated`, a score with |f| >= MAX_EXP gives no update at all (gensim's rule; the
+        loss is still counted).
     noise_draw(state, noise) -> int32
         one noise id: noise[((lcg_next(state) >> 32) * len(noise)) >> 32]
-    negative_sampling(hidden, grad, wo, target, noise, negative, lr, state) -> loss
+    negative_sampling(hidden, grad, wo, target, noise, negative, lr, state, skip_saturated=False)
         label 1 on `target`, then `negative` draws noise_draw(state, noise), each label 0; a draw
-        equal to `target` is skipped (not redrawn), as word2vec.c does.
+        equal to `target` is skipped (not redrawn), as word2vec.c does. Returns the loss.
     draw_noise(state, noise, out, count) -> None
         out[:count] = `count` successive noise_draw(state, noise)
     negative_sampling_drawn(hidden, grad, wo, target, drawn, begin, end, lr) -> loss
@@ -197,12 +199,19 @@ def _update(hidden: np.ndarray, grad: np.ndarray, wo: np.ndarray, row: int, g: n
 
 @njit(cache=True, nogil=True, fastmath=True)
 def binary_logistic(
-    hidden: np.ndarray, grad: np.ndarray, wo: np.ndarray, row: int, label: int, lr: float
+    hidden: np.ndarray,
+    grad: np.ndarray,
+    wo: np.ndarray,
+    row: int,
+    label: int,
+    lr: float,
+    skip_saturated: bool = False,
 ) -> float:
     """One logistic unit on wo[row]: the negative-sampling / one-vs-all building block."""
     f = _dot_row(hidden, wo, row)
-    g = np.float32(lr * (label - sigmoid(f)))
-    _update(hidden, grad, wo, row, g)
+    if not (skip_saturated and (f >= MAX_EXP or f <= -MAX_EXP)):
+        g = np.float32(lr * (label - sigmoid(f)))
+        _update(hidden, grad, wo, row, g)
     sp = softplus(f)
     return sp - f if label else sp
 
@@ -244,6 +253,7 @@ def negative_sampling(
     negative: int,
     lr: float,
     state: np.ndarray,
+    skip_saturated: bool = False,
 ) -> float:
     """Logistic loss on `target` (label 1) and `negative` noise rows (label 0), as word2vec.c."""
     # First pass: draw the noise rows and prefetch them (and the target's), so their cache
@@ -253,12 +263,12 @@ def negative_sampling(
     for _ in range(negative):
         prefetch_row(wo, noise_draw(state, noise))
     state[0] = saved
-    loss = binary_logistic(hidden, grad, wo, target, 1, lr)
+    loss = binary_logistic(hidden, grad, wo, target, 1, lr, skip_saturated)
     for _ in range(negative):
         row = noise_draw(state, noise)
         if row == target:
             continue
-        loss += binary_logistic(hidden, grad, wo, row, 0, lr)
+        loss += binary_logistic(hidden, grad, wo, row, 0, lr, skip_saturated)
     # the next call's draws (one extra: the caller may draw once, e.g. a window, in between)
     prefetch_noise(state, noise, negative + 1)
     return loss
