@@ -185,6 +185,21 @@ def test_negative_sampling_skips_a_draw_equal_to_the_target() -> None:
     np.testing.assert_array_equal(w[:2], wo[:2])
 
 
+def test_negative_sampling_passes_the_saturation_rule_to_every_unit() -> None:
+    h, wo = _setup(n_out=3)
+    noise = np.array([1], dtype=np.int32)  # every draw is row 1
+    wo[1] = h * (8.0 / float(h @ h))  # a noise row scored 8: saturated and wrong
+    results = {}
+    for skip in (False, True):
+        grad = np.zeros(DIM, dtype=np.float32)
+        w = wo.copy()
+        obj.negative_sampling(h, grad, w, 0, noise, 2, 1.0, np.array([5], np.uint64), skip)
+        results[skip] = w
+        assert not np.array_equal(w[0], wo[0])  # the target is not saturated: updated either way
+    np.testing.assert_allclose(results[False][1], wo[1] - 2 * h, atol=1e-5)  # clamped, twice
+    np.testing.assert_array_equal(results[True][1], wo[1])  # skipped
+
+
 def test_softmax_gradient_and_probabilities() -> None:
     h, wo = _setup(n_out=5)
 
