@@ -141,7 +141,7 @@ def main() -> int:
     )
     if args.ner:
         from wordlab.evaluation.ner import NerSettings, format_table, run_ner
-        from wordlab.evaluation.ner_embedders import StaticEmbedder
+        from wordlab.evaluation.ner.embedders import StaticEmbedder
 
         conll = Path(args.conll)
         elmo_embedder = ElmoEmbedder(

@@ -68,7 +68,7 @@ def gensim_vectors(kind: str, corpus: Path, n_bytes: int, work: Path, threads: i
 def run_one(data: str, name: str | None, path: str | None, grid: dict, quiet: bool) -> dict:
     """One configuration in its own process: the baseline (path None) or one vectors file."""
     from wordlab.evaluation.ner import NerSettings, run_ner
-    from wordlab.evaluation.ner_embedders import StaticEmbedder
+    from wordlab.evaluation.ner.embedders import StaticEmbedder
 
     settings = NerSettings(**grid)
     d = Path(data)

@@ -10,6 +10,18 @@ import pytest
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_corpus_cache(tmp_path_factory):
+    """Tests encode corpora under a temporary WORDLAB_CACHE, never in the user's ~/.cache/wordlab.
+
+    Session-wide, so module-scoped fixtures see it too; set in the environment, so subprocesses
+    started by tests inherit it.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WORDLAB_CACHE", str(tmp_path_factory.mktemp("wordlab-cache")))
+        yield
+
+
 def shared_data(*parts: str) -> Path:
     """A file under ../shared/data, or skip the test when the data is not beside the repo."""
     path = SHARED_DATA.joinpath(*parts)

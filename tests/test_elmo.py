@@ -30,6 +30,7 @@ from wordlab.elmo.model import Elmo, ElmoEmbedder  # noqa: E402
 from wordlab.elmo.scalar_mix import ScalarMix  # noqa: E402
 from wordlab.elmo.train import train_elmo  # noqa: E402
 from wordlab.errors import WordlabError  # noqa: E402
+from wordlab.modelio import load_model  # noqa: E402
 
 torch.set_num_threads(1)
 pytestmark = pytest.mark.filterwarnings("ignore:LSTM with projections")
@@ -241,10 +242,10 @@ def test_resume_continues_exactly(tmp_path):
     with pytest.raises(WordlabError, match="--resume"):
         train_elmo(corpus, tmp_path / "split", cfg, **kw)
     train_elmo(corpus, tmp_path / "split", cfg, max_batches=4, resume=True, **kw)
-    a = np.load(tmp_path / "straight" / "model.npz")
-    b = np.load(tmp_path / "split" / "model.npz")
-    assert sorted(a.files) == sorted(b.files)
-    for name in a.files:
+    a, _ = load_model(tmp_path / "straight" / "model")
+    b, _ = load_model(tmp_path / "split" / "model")
+    assert sorted(a) == sorted(b)
+    for name in a:
         np.testing.assert_array_equal(a[name], b[name], err_msg=name)
     # The checkpoint holds only tensors and plain values: it loads with weights_only=True.
     ckpt = torch.load(tmp_path / "split" / "checkpoint.pt", weights_only=True)
@@ -252,7 +253,7 @@ def test_resume_continues_exactly(tmp_path):
 
 
 def test_ner_embedder_protocol(trained):
-    from wordlab.evaluation.ner_embedders import Embedder, embedder_from_spec
+    from wordlab.evaluation.ner.embedders import Embedder, embedder_from_spec
 
     elmo, model_dir, *_ = trained
     emb = ElmoEmbedder(model_dir, layer="average")

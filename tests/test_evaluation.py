@@ -275,3 +275,95 @@ def test_cli_eval_nn_analogy(tmp_path, capsys, monkeypatch):
     assert "at least one" in capsys.readouterr().err
     assert main(["nn", str(tmp_path / "v.bin"), "nosuchword"]) == 2
     assert "nosuchword" in capsys.readouterr().err
+
+
+def _mixed_case_vectors(tmp_path):
+    rng = np.random.default_rng(4)
+    words = ["paris", "Paris", "london", "Berlin", "rome"] + [f"w{i}" for i in range(25)]
+    v = Vectors(words, rng.standard_normal((len(words), 12)).astype(np.float32))
+    v.save(tmp_path / "mixed.txt", "word2vec")
+    return tmp_path / "mixed.txt"
+
+
+def _answers(out: str) -> list[list[str]]:
+    """The neighbour words printed under each header line."""
+    blocks: list[list[str]] = []
+    for line in out.splitlines():
+        if line.startswith("  "):
+            blocks[-1].append(line.split()[-1])
+        else:
+            blocks.append([])
+    return blocks
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_cli_nn_answers_every_word_with_one_case_rule(tmp_path, capsys, monkeypatch):
+    keyedvectors = pytest.importorskip("gensim.models.keyedvectors")
+    path = _mixed_case_vectors(tmp_path)
+    kv = keyedvectors.KeyedVectors.load_word2vec_format(str(path))
+
+    def gensim_words(*args, **kwargs):
+        return [w for w, _ in kv.most_similar(*args, **kwargs)]
+
+    # as written if present, else lower-cased (and said so); unknown words one line each
+    words = ["London", "nosuch", "Paris", "BERLIN", "paris"]
+    assert main(["nn", str(path), *words, "--topn", "4"]) == 0
+    captured = capsys.readouterr()
+    headers = [ln for ln in captured.out.splitlines() if not ln.startswith("  ")]
+    assert headers == ["London -> london:", "Paris:", "paris:"]
+    assert _answers(captured.out) == [
+        gensim_words("london", topn=4),
+        gensim_words("Paris", topn=4),
+        gensim_words("paris", topn=4),
+    ]
+    assert captured.err.splitlines() == [
+        "wordlab nn: word not in vocabulary: 'nosuch'",
+        "wordlab nn: word not in vocabulary: 'BERLIN' (nor 'berlin')",
+    ]
+    assert main(["nn", str(path), "nosuch", "BERLIN"]) == 2  # none answered
+    assert len(capsys.readouterr().err.splitlines()) == 2
+    assert main(["nn", str(path), "London", "--case-sensitive"]) == 2
+    assert "'London'" in capsys.readouterr().err
+    # the prompt follows the same rule
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("London -Paris W3\nROMEX\n"))
+    assert main(["nn", str(path), "--topn", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "London -> london -Paris W3 -> w3:"
+    assert [ln.split()[-1] for ln in out.splitlines()[1:4]] == gensim_words(
+        ["london", "w3"], ["Paris"], topn=3
+    )
+    assert "word not in vocabulary: 'ROMEX' (nor 'romex')" in out
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_cli_analogy_uses_the_same_case_rule(tmp_path, capsys):
+    keyedvectors = pytest.importorskip("gensim.models.keyedvectors")
+    path = _mixed_case_vectors(tmp_path)
+    kv = keyedvectors.KeyedVectors.load_word2vec_format(str(path))
+    assert main(["analogy", str(path), "London", "Paris", "ROME", "--topn", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "London -> london : Paris :: ROME -> rome : ?  (3cosadd)"
+    expected = [w for w, _ in kv.most_similar(["Paris", "rome"], ["london"], topn=3)]
+    assert _answers(out) == [expected]
+    args = ["analogy", str(path), "london", "paris", "rome", "--method", "3cosmul"]
+    assert main(args) == 0
+    expected = [w for w, _ in kv.most_similar_cosmul(["paris", "rome"], ["london"], topn=5)]
+    assert _answers(capsys.readouterr().out) == [expected]
+    assert main(["analogy", str(path), "london", "BERLIN", "rome"]) == 2
+    assert "'BERLIN' (nor 'berlin')" in capsys.readouterr().err
+    assert main(["analogy", str(path), "London", "Paris", "rome", "--case-sensitive"]) == 2
+    assert "'London'" in capsys.readouterr().err
+
+
+def test_find_word_rule():
+    from wordlab.commands.eval import find_word
+
+    v = Vectors(["paris", "Paris", "london", "Berlin"], np.eye(4, dtype=np.float32))
+    assert [find_word(v, w) for w in ("Paris", "paris", "London", "BERLIN", "berlin")] == [
+        "Paris",
+        "paris",
+        "london",
+        None,
+        None,
+    ]
+    assert find_word(v, "London", case_sensitive=True) is None

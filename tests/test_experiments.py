@@ -22,9 +22,9 @@ from wordlab.experiments import (
     parse_duration,
     run_experiments,
 )
+from wordlab.experiments.catalog import EXPERIMENTS
 from wordlab.experiments.runner import SCHEMA, Runner, Spec, validate, write_prefix
 from wordlab.experiments.svd import context_matrix, fit_power_law, transform, truncated_svd
-from wordlab.experiments.sweeps import EXPERIMENTS
 from wordlab.vocab import Vocab
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -249,3 +249,9 @@ def test_parse_duration():
     assert parse_duration("10") == 600
     with pytest.raises(WordlabError):
         parse_duration("soon")
+
+
+def test_catalog_holds_the_experiments_the_cli_offers_in_report_order():
+    assert tuple(EXPERIMENTS) == EXPERIMENT_NAMES
+    for name, experiment in EXPERIMENTS.items():
+        assert experiment.name == name and experiment.reference

@@ -142,7 +142,7 @@ def test_save_load_and_cli(tmp_path, capsys):
     rc = main(
         ["fasttext", "--input", str(corpus), "--output", str(out), "--dim", "6", "--epochs", "1",
          "--bucket", "3000", "--min-count", "2", "--threads", "1", "--quiet",
-         "--cache-dir", str(tmp_path / "cache"), "--ns-exponent", "0.75"]
+         "--corpus-cache", str(tmp_path / "cache"), "--ns-exponent", "0.75"]
     )  # fmt: skip
     assert rc == 0
     header = (out / "vectors.vec").read_text().splitlines()[0]

@@ -23,11 +23,12 @@ def planted(tmp_path_factory):
 
 def test_recovers_planted_topics_and_cost_decreases(planted):
     d, topics = planted
-    model = GloVe(dim=16, window=5, min_count=1, epochs=20, threads=2, x_max=10.0).fit(
-        d / "corpus.txt", workdir=d / "work", progress=False
-    )
-    assert model.costs[-1] < 0.5 * model.costs[0]
-    assert all(b <= a * 1.05 for a, b in zip(model.costs, model.costs[1:], strict=False))
+    model = GloVe(
+        dim=16, window=5, min_count=1, epochs=20, threads=2, x_max=10.0, progress=False
+    ).fit(d / "corpus.txt", workdir=d / "work")
+    assert len(model.losses) == 20
+    assert model.losses[-1] < 0.5 * model.losses[0]
+    assert all(b <= a * 1.05 for a, b in zip(model.losses, model.losses[1:], strict=False))
     vectors = model.vectors
     for topic in topics:
         for word in topic:
@@ -40,38 +41,39 @@ def test_resume_continues_exactly(planted, tmp_path):
     d, _ = planted
     enc = encode_corpus(d / "corpus.txt", d / "enc", progress=False)
     vocab = Vocab.from_corpus(enc, min_count=1)
-    straight = GloVe(dim=8, window=3, min_count=1, epochs=4, threads=1, x_max=10.0).fit(
-        enc, workdir=tmp_path / "a", progress=False
-    )
+    kw = dict(dim=8, window=3, min_count=1, epochs=4, threads=1, x_max=10.0, progress=False)
+    straight = GloVe(**kw).fit(enc, workdir=tmp_path / "a")
     shuffled = tmp_path / "a" / "cooccurrence.shuf.bin"
-    half = GloVe(dim=8, window=3, min_count=1, epochs=4, threads=1, x_max=10.0)
-    half.train(shuffled, vocab, epochs=2, progress=False)
+    half = GloVe(**kw).fit_cooccurrences(shuffled, vocab, epochs=2)
+    assert half.epochs_done == 2
     half.save(tmp_path / "half")
-    resumed = GloVe.load(tmp_path / "half").train(shuffled, progress=False)
+    resumed = GloVe.load(tmp_path / "half").train()  # finds the shuffled file again
     assert resumed.epochs_done == 4
     np.testing.assert_array_equal(resumed.params, straight.params)
     np.testing.assert_array_equal(resumed.gradsq, straight.gradsq)
-    assert resumed.costs == pytest.approx(straight.costs, rel=1e-12)
+    assert resumed.losses == pytest.approx(straight.losses, rel=1e-12)
 
 
 def test_same_seed_one_thread_repeats(planted, tmp_path):
     d, _ = planted
-    runs = [GloVe(dim=8, window=3, min_count=1, epochs=2, threads=1, seed=5).fit(
-        d / "corpus.txt", workdir=tmp_path / f"r{i}", progress=False).vectors.matrix for i in range(2)]  # fmt: skip
+    runs = [GloVe(dim=8, window=3, min_count=1, epochs=2, threads=1, seed=5, progress=False).fit(
+        d / "corpus.txt", workdir=tmp_path / f"r{i}").vectors.matrix for i in range(2)]  # fmt: skip
     np.testing.assert_array_equal(runs[0], runs[1])
 
 
 def test_divergence_stops_with_a_clear_error(planted, tmp_path):
     d, _ = planted
-    model = GloVe(dim=8, window=3, min_count=1, epochs=3, threads=1, lr=1e30, grad_clip=1e30)
+    model = GloVe(
+        dim=8, window=3, min_count=1, epochs=3, threads=1, lr=1e30, grad_clip=1e30, progress=False
+    )
     with pytest.raises(WordlabError, match="diverged"):
-        model.fit(d / "corpus.txt", workdir=tmp_path, progress=False)
+        model.fit(d / "corpus.txt", workdir=tmp_path)
 
 
 def test_output_choices_and_bad_settings(planted, tmp_path):
     d, _ = planted
-    model = GloVe(dim=4, min_count=1, epochs=1, threads=1, output="concat").fit(
-        d / "corpus.txt", workdir=tmp_path, progress=False
+    model = GloVe(dim=4, min_count=1, epochs=1, threads=1, output="concat", progress=False).fit(
+        d / "corpus.txt", workdir=tmp_path
     )
     V = len(model.vocab)
     assert model.vectors.dim == 8
@@ -95,8 +97,7 @@ def test_cli_pipeline_stages_and_resume(planted, tmp_path, capsys):
         "cooccurrence.shuf.bin",
         "vectors.txt",
         "vectors.bin",
-        "model.npz",
-        "model.json",
+        "model.wordlab",
     ):
         assert (out / name).exists(), name
     first = Vectors.load(out / "vectors.txt")
@@ -152,11 +153,11 @@ def test_demo_trains_on_the_shipped_sample(tmp_path, capsys):
 
 def test_cooccurrence_file_that_does_not_fit_the_vocabulary(planted, tmp_path):
     d, _ = planted
-    model = GloVe(dim=4, min_count=1, epochs=1, threads=1).fit(
-        d / "corpus.txt", workdir=tmp_path, progress=False
+    model = GloVe(dim=4, min_count=1, epochs=1, threads=1, progress=False).fit(
+        d / "corpus.txt", workdir=tmp_path
     )
     small = Vocab(model.vocab.words[:3], model.vocab.counts[:3])
     with pytest.raises(WordlabError, match="outside 1..3"):
-        GloVe(dim=4, epochs=1, threads=1).train(
-            tmp_path / "cooccurrence.shuf.bin", small, progress=False
+        GloVe(dim=4, epochs=1, threads=1, progress=False).fit_cooccurrences(
+            tmp_path / "cooccurrence.shuf.bin", small
         )

@@ -21,8 +21,8 @@ from wordlab.evaluation.ner import (
     train_tagger,
     word_shape,
 )
-from wordlab.evaluation.ner_data import Sentence, iob1_to_iob2, iob2_to_iob1, read_conll
-from wordlab.evaluation.ner_embedders import Embedder, StaticEmbedder
+from wordlab.evaluation.ner.conll import Sentence, iob1_to_iob2, iob2_to_iob1, read_conll
+from wordlab.evaluation.ner.embedders import Embedder, StaticEmbedder
 from wordlab.vectors import Vectors
 
 CONLL = Path(__file__).resolve().parents[2] / "shared" / "data" / "ner" / "conll2003"

@@ -171,3 +171,41 @@ def test_agrees_with_gensim_and_converts(tmp_path):
     assert back.words == v.words
     np.testing.assert_array_equal(back.matrix, v.matrix)
     np.testing.assert_array_equal(back.counts, v.counts)
+
+
+def test_gensim_names_on_a_hand_made_example():
+    words = ["man", "woman", "king", "queen", "apple"]
+    m = np.array([[1, 0, 0], [1, 1, 0], [1, 0, 1], [1, 1, 1], [0, 0, -1]], dtype=np.float32)
+    v = Vectors(words, m)
+    assert v.vectors is v.matrix and v.vector_size == 3
+    assert v.index_to_key == words and v.key_to_index == {w: i for i, w in enumerate(words)}
+    np.testing.assert_array_equal(v[["king", "apple"]], m[[2, 4]])
+    np.testing.assert_allclose(v.get_vector("queen", norm=True), m[3] / np.sqrt(3), rtol=1e-6)
+    with pytest.raises(ValueError):
+        v["man"][0] = 5.0  # read-only, as gensim's: the cached norms stay right
+    assert v.get_index("nope", default=-1) == -1 and not v.has_index_for("nope")
+    assert v.distance("man", "woman") == pytest.approx(1 - 1 / np.sqrt(2))
+    assert v.n_similarity(["man"], ["king", "woman"]) == pytest.approx(2 / np.sqrt(2 * 3))
+    assert v.doesnt_match(["man", "woman", "king", "apple"]) == "apple"
+    # restrict_vocab 0 or None searches everything, as in gensim
+    assert v.most_similar("man", restrict_vocab=0) == v.most_similar("man")
+    # 3CosMul by hand: cosines shifted to [0, 1], b * c / (a + 1e-6)
+    cos = (v.vectors / np.linalg.norm(v.vectors, axis=1)[:, None]) @ v.get_vector("queen", True)
+    ((word, score),) = v.most_similar_cosmul(["queen"], topn=1)
+    best = int(np.argmax(np.where(np.arange(5) == 3, -np.inf, cos)))
+    assert word == words[best] and score == pytest.approx((1 + cos[best]) / 2 / (1 + 1e-6))
+    with pytest.raises(WordlabError, match="unknown similarity_function"):
+        v.evaluate_word_analogies("x.txt", similarity_function="cosine")
+
+
+def test_import_stays_light():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, wordlab.vectors; "
+        "print(sorted(m for m in ('scipy', 'gensim', 'wordlab.evaluation', 'wordlab.corpus') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

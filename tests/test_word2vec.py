@@ -112,10 +112,11 @@ def planted(tmp_path_factory):
 def test_planted_structure_is_recovered(planted, model: str, loss: str) -> None:
     topics, corpus = planted
     w2v = Word2Vec(
-        model, loss, dim=16, window=3, epochs=5, min_count=1, sample=1e-2, threads=2,
+        model=model, loss=loss, dim=16, window=3, epochs=5, min_count=1, sample=1e-2, threads=2,
         progress=False,
     ).fit(corpus)  # fmt: skip
-    assert w2v.stats["words_processed"] == 5 * corpus.n_tokens
+    assert w2v.counter[0] == 5 * corpus.n_tokens  # every word read once per epoch
+    assert w2v.epochs_done == 5 and len(w2v.words_per_second) == 5
     assert _topic_precision(w2v.vectors, topics) >= 0.9
 
 
@@ -124,7 +125,7 @@ def test_both_losses_and_a_one_line_corpus(tmp_path) -> None:
     topics = _planted_corpus(tmp_path / "one.txt", one_line=True)
     corpus = load_corpus(tmp_path / "one.txt", cache_dir=tmp_path / "enc", progress=False)
     assert corpus.n_lines == 1
-    w2v = Word2Vec("sg", "both", dim=16, window=3, epochs=5, min_count=1, progress=False)
+    w2v = Word2Vec(model="sg", loss="both", dim=16, window=3, epochs=5, min_count=1, progress=False)
     w2v.fit(corpus)
     assert _topic_precision(w2v.vectors, topics) >= 0.9
 
@@ -134,7 +135,7 @@ def test_seed_and_one_thread_reproduce_exactly(planted, tmp_path) -> None:
 
     def train(seed: int) -> Word2Vec:
         return Word2Vec(
-            "cbow", "both", dim=8, epochs=2, min_count=1, sample=1e-2, threads=1, seed=seed,
+            model="cbow", loss="both", dim=8, epochs=2, min_count=1, sample=1e-2, threads=1, seed=seed,
             progress=False,
         ).fit(corpus)  # fmt: skip
 
@@ -158,7 +159,9 @@ def test_lines_end_sentences(tmp_path) -> None:
     lines = ["a b a b a b", "c d c d c d"] * 400
     (tmp_path / "c.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     corpus = load_corpus(tmp_path / "c.txt", cache_dir=tmp_path / "enc", progress=False)
-    w2v = Word2Vec("sg", "ns", dim=8, window=5, negative=2, sample=0, epochs=3, min_count=1)
+    w2v = Word2Vec(
+        model="sg", loss="ns", dim=8, window=5, negative=2, sample=0, epochs=3, min_count=1
+    )
     w2v.progress = False
     w2v.fit(corpus)
     out = w2v.syn1neg  # the output vectors: a predicts b and never c, d

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import shlex
 import sys
 
 from wordlab import __version__
@@ -62,8 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     except WordlabError as exc:
         print(f"wordlab {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"wordlab {args.command}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        saved = getattr(exc, "checkpoint", None)
+        if saved is None:
+            print(f"wordlab {args.command}: interrupted", file=sys.stderr)
+        else:
+            again = " ".join(shlex.quote(a) for a in argv if a != "--resume")
+            print(
+                f"wordlab {args.command}: interrupted; the model so far is saved in {saved}; "
+                f"continue with: wordlab {again} --resume",
+                file=sys.stderr,
+            )
         return 130
     return int(result or 0)
 

@@ -30,6 +30,7 @@ from wordlab.corpus import EncodedCorpus
 from wordlab.errors import WordlabError
 from wordlab.fileio import atomic_path, require_file
 from wordlab.kernels import cooccur as kernels
+from wordlab.models.threads import run_jobs
 from wordlab.progress import Progress
 from wordlab.vocab import Vocab
 
@@ -139,7 +140,6 @@ def count_cooccurrences(
     n_threads = settings.threads
     n_tokens = corpus.n_tokens
     bar = Progress(n_tokens * n_threads, "co-occurrences", "tok", progress)
-    errors: list[BaseException] = []
 
     def spill(events: np.ndarray, n: int) -> None:
         events[:n].sort()  # numpy's sort releases the GIL, so the other threads keep counting
@@ -150,38 +150,30 @@ def count_cooccurrences(
         keys.tofile(path.with_suffix(".keys"))
         vals.tofile(path.with_suffix(".vals"))
 
-    def work(thread: int) -> None:
-        try:
-            overflow = np.empty(overflow_length, dtype=np.int64)
-            history = np.zeros(settings.window, dtype=np.int32)
-            owned = np.arange(V) % n_threads == thread
-            pos, line, n_hist, n_over = 0, 0, 0, 0
-            while pos < n_tokens:
-                stop = min(pos + (1 << 22), n_tokens)
-                new_pos, line, n_hist, n_over = kernels.count_windows(
-                    corpus.tokens, corpus.line_starts, pos, line, n_hist, stop, id_map,
-                    settings.window, settings.symmetric, weights, owned, dense,
-                    dense_offsets, dense_len, V, dist_bits, overflow, n_over, history,
-                )  # fmt: skip
-                bar.update(new_pos - pos)
-                if new_pos < stop:
-                    spill(overflow, n_over)
-                    n_over = 0
-                pos = new_pos
-            if n_over:
+    def work(thread: int, _worker: int) -> None:
+        """Count the windows whose centre row `thread` owns (row % threads), over all the text."""
+        overflow = np.empty(overflow_length, dtype=np.int64)
+        history = np.zeros(settings.window, dtype=np.int32)
+        owned = np.arange(V) % n_threads == thread
+        pos, line, n_hist, n_over = 0, 0, 0, 0
+        while pos < n_tokens:
+            stop = min(pos + (1 << 22), n_tokens)
+            new_pos, line, n_hist, n_over = kernels.count_windows(
+                corpus.tokens, corpus.line_starts, pos, line, n_hist, stop, id_map,
+                settings.window, settings.symmetric, weights, owned, dense,
+                dense_offsets, dense_len, V, dist_bits, overflow, n_over, history,
+            )  # fmt: skip
+            bar.update(new_pos - pos)
+            if new_pos < stop:
                 spill(overflow, n_over)
-        except BaseException as exc:  # re-raised in the calling thread
-            errors.append(exc)
+                n_over = 0
+            pos = new_pos
+        if n_over:
+            spill(overflow, n_over)
 
     try:
-        workers = [threading.Thread(target=work, args=(t,)) for t in range(n_threads)]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
+        run_jobs(n_threads, work, n_threads)  # job t = the rows that thread t owns
         bar.close()
-        if errors:
-            raise errors[0]
         entries = _merge(
             dense, dense_offsets, dense_len, V, shards, output, settings.memory, n_threads, progress
         )

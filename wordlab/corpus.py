@@ -397,3 +397,33 @@ def load_corpus(
         return EncodedCorpus.load(p)
     require_file(p, "corpus file")
     return encode_corpus(p, cache_dir or default_cache_dir(p, options), options, progress)
+
+
+def write_sentences(sentences: object, path: Path) -> Path:
+    """Write an iterable of token lists (gensim's input) as a text file, one sentence a line."""
+    if isinstance(sentences, (str, bytes)):
+        raise WordlabError("a corpus is a path or an iterable of token lists, not a string of text")
+    try:
+        items = iter(sentences)  # type: ignore[call-overload]
+    except TypeError:
+        raise WordlabError(
+            f"a corpus is a path or an iterable of token lists, not {type(sentences).__name__}"
+        ) from None
+    n = 0
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        for n, sentence in enumerate(items, 1):
+            if isinstance(sentence, str) or not isinstance(sentence, (list, tuple)):
+                raise WordlabError(
+                    f"sentence {n} of the corpus is a {type(sentence).__name__}, not a list of "
+                    "tokens (gensim's format: [['the', 'cat'], ['a', 'dog']])"
+                )
+            for token in sentence:
+                if not isinstance(token, str) or not token or token.split() != [token]:
+                    raise WordlabError(
+                        f"sentence {n} of the corpus: token {token!r} is not a non-empty string "
+                        "without whitespace"
+                    )
+            fh.write(" ".join(sentence) + "\n")
+    if n == 0:
+        raise WordlabError("the corpus is empty (no sentences)")
+    return path

@@ -1,11 +1,19 @@
-"""Word vectors apart from any trainer: lookup, neighbours, analogies and the usual file formats.
+"""Word vectors apart from any trainer: gensim 4's `KeyedVectors` in everyday use.
 
-Formats (all UTF-8):
-- ``glove``: ``word v1 ... vd`` per line, no header (Stanford GloVe's output).
-- ``word2vec`` / ``vec``: the same lines after a ``count dim`` header (word2vec ``-binary 0``,
-  fastText ``.vec``).
-- ``word2vec-binary``: the ``count dim`` header, then per word ``word<space>`` and ``dim``
-  little-endian float32 values, then a newline (word2vec ``-binary 1``).
+`Vectors` answers with gensim's names, arguments and results: lookup (`v["king"]`, `v[["a", "b"]]`,
+`key_to_index`, `index_to_key`, `vectors`, `vector_size`, `get_vector`, `get_index`), neighbours
+(`most_similar`, `most_similar_cosmul`, `similar_by_word`, `similar_by_vector`), similarities
+(`similarity`, `distance`, `n_similarity`, `doesnt_match`), evaluation (`evaluate_word_pairs`,
+`evaluate_word_analogies`, computed by `wordlab.evaluation`) and word2vec-format files
+(`save_word2vec_format`, `load_word2vec_format`); `Vectors.load` / `.save` read and write every
+format of `wordlab.vectors_io`. Where it differs from gensim, on purpose:
+
+- an unknown word raises `UnknownWordError` (a `KeyError` and a `WordlabError`), also in
+  `n_similarity` and `doesnt_match`, which gensim answer by silently dropping the word;
+- a zero vector has cosine 0 with everything (gensim: NaN);
+- `most_similar(topn=None)` returns every word ranked (gensim: the raw score array);
+- `most_similar_cosmul` honours `restrict_vocab` (gensim 4.4 accepts it and ignores it);
+- the matrix is always float32, and files are written in row order (gensim sorts by count).
 
 Rows are kept in file order; by convention the most frequent words come first, which is what
 ``restrict_vocab`` (search only the first N rows) relies on, as in word2vec and gensim.
@@ -13,27 +21,21 @@ Rows are kept in file order; by convention the most frequent words come first, w
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Iterable, Sequence
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from wordlab.errors import WordlabError
-from wordlab.fileio import atomic_path, open_binary, require_file
+from wordlab.vectors_gensim import GensimMethods
+from wordlab.vectors_io import FILE_NAMES, FORMATS, read_vectors, write_vectors
 
-FORMATS = ("glove", "word2vec", "word2vec-binary", "vec")
-# the file each trainer's command writes for a format, so formats can sit side by side in one folder
-FILE_NAMES = {
-    "glove": "vectors.txt",
-    "word2vec": "vectors.w2v.txt",
-    "word2vec-binary": "vectors.bin",
-    "vec": "vectors.vec",
-}
-_TEXT_FORMATS = ("glove", "word2vec", "vec")
+__all__ = ["COSMUL_EPS", "FILE_NAMES", "FORMATS", "UnknownWordError", "Vectors", "cosmul_scores"]
+
+_KEY_TYPES = (str, int, np.integer)  # what gensim accepts as a key: a word or a row number
+COSMUL_EPS = 1e-6  # Levy and Goldberg 2014; gensim's most_similar_cosmul
 
 
 class UnknownWordError(WordlabError, KeyError):
@@ -43,7 +45,30 @@ class UnknownWordError(WordlabError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-class Vectors:
+def cosmul_scores(
+    positive: Sequence[np.ndarray], negative: Sequence[np.ndarray] = ()
+) -> np.ndarray:
+    """3CosMul (Levy and Goldberg 2014, eq. 4) from cosines: the one implementation in wordlab.
+
+    Cosines are shifted to [0, 1] (the paper's footnote 7) and multiplied, positive terms over
+    negative ones plus COSMUL_EPS, in gensim `most_similar_cosmul`'s order of operations, so
+    float32 cosines give gensim's scores bit for bit.
+    """
+    pos = np.prod([(1 + c) / 2 for c in positive], axis=0)
+    neg = np.prod([(1 + c) / 2 for c in negative], axis=0)
+    return pos / (neg + COSMUL_EPS)
+
+
+def _as_list(value: Any) -> list:
+    """gensim's `_ensure_list`: None -> [], one key or 1-d vector -> [it], a 2-d array -> its rows."""
+    if value is None:
+        return []
+    if isinstance(value, _KEY_TYPES) or (isinstance(value, np.ndarray) and value.ndim == 1):
+        return [value]
+    return list(value)
+
+
+class Vectors(GensimMethods):
     """A vocabulary with one float32 vector per word, independent of the model that made it."""
 
     def __init__(
@@ -72,6 +97,26 @@ class Vectors:
         """Vector dimension."""
         return int(self.matrix.shape[1])
 
+    @property
+    def vector_size(self) -> int:
+        """Vector dimension (gensim's name)."""
+        return self.dim
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The float32 matrix, one row per word (gensim's name for `matrix`)."""
+        return self.matrix
+
+    @property
+    def index_to_key(self) -> list[str]:
+        """The words in row order (gensim's name for `words`)."""
+        return self.words
+
+    @property
+    def key_to_index(self) -> dict[str, int]:
+        """Word -> row (gensim's name for `index`)."""
+        return self.index
+
     @cached_property
     def index(self) -> dict[str, int]:
         """Word -> row; for a word listed twice the first row wins."""
@@ -83,21 +128,51 @@ class Vectors:
     def __len__(self) -> int:
         return len(self.words)
 
-    def __contains__(self, word: object) -> bool:
-        return word in self.index
+    def __contains__(self, key: object) -> bool:
+        return self.has_index_for(key)
 
-    def __getitem__(self, word: str) -> np.ndarray:
-        return self.matrix[self.row(word)]
+    def __getitem__(self, key_or_keys: Any) -> np.ndarray:
+        """The vector of a word (1-d), or of each word of a list (2-d), as gensim's `kv[...]`."""
+        if isinstance(key_or_keys, _KEY_TYPES):
+            return self.get_vector(key_or_keys)
+        keys = list(key_or_keys)
+        if not keys:
+            return np.empty((0, self.dim), dtype=np.float32)
+        return np.vstack([self.get_vector(k) for k in keys])
 
     def __repr__(self) -> str:
         return f"Vectors({len(self)} words, dim {self.dim})"
 
+    def get_index(self, key: Any, default: int | None = None) -> int:
+        """Row of `key` (a word, or a row number as gensim allows); `default` or an error if absent."""
+        row = self.index.get(key) if isinstance(key, str) else None
+        if row is not None:
+            return row
+        if isinstance(key, (int, np.integer)) and 0 <= key < len(self):
+            return int(key)
+        if default is not None:
+            return default
+        raise UnknownWordError(f"word not in vocabulary: {key!r}")
+
     def row(self, word: str) -> int:
         """The row of `word`, or UnknownWordError naming it."""
-        try:
-            return self.index[word]
-        except KeyError:
-            raise UnknownWordError(f"word not in vocabulary: {word!r}") from None
+        return self.get_index(word)
+
+    def has_index_for(self, key: Any) -> bool:
+        """Whether `key` names a row (gensim's test behind `key in vectors`)."""
+        return self.get_index(key, -1) >= 0
+
+    def get_vector(self, key: Any, norm: bool = False) -> np.ndarray:
+        """The (read-only) vector of `key`, scaled to unit length when `norm`, as gensim's."""
+        i = self.get_index(key)
+        if not norm:
+            out = self.matrix[i]
+        elif self.norms[i] > 0:
+            out = self.matrix[i] / self.norms[i]
+        else:
+            out = np.zeros(self.dim, dtype=np.float32)
+        out.setflags(write=False)  # a view of the matrix: writing would invalidate the caches
+        return out
 
     @cached_property
     def norms(self) -> np.ndarray:
@@ -118,17 +193,21 @@ class Vectors:
 
     # ---- neighbours and analogies ---------------------------------------------------------
 
+    def _head(self, restrict_vocab: int | None) -> int:
+        """Rows searched: the first `restrict_vocab`, or all when it is None or 0 (as gensim)."""
+        return min(int(restrict_vocab), len(self)) if restrict_vocab else len(self)
+
     def _query(self, items: Iterable[Any], sign: float) -> tuple[list[np.ndarray], list, list[int]]:
         vecs, weights, rows = [], [], []
         for item in items:
             weight = sign
             if isinstance(item, tuple):
                 item, weight = item
-            if isinstance(item, str):
-                r = self.row(item)
+            if isinstance(item, _KEY_TYPES):
+                r = self.get_index(item)
                 rows.append(r)
                 vecs.append(self.unit_matrix[r])
-            else:
+            else:  # a vector is used as given, as in gensim
                 vecs.append(np.asarray(item, dtype=np.float32))
             weights.append(weight)
         return vecs, weights, rows
@@ -136,7 +215,7 @@ class Vectors:
     def _ranked(
         self, scores: np.ndarray, exclude: Iterable[int], topn: int | None
     ) -> list[tuple[str, float]]:
-        scores = scores.astype(np.float32, copy=True)
+        scores = np.array(scores, copy=True)
         excluded = [r for r in set(exclude) if r < len(scores)]
         scores[excluded] = -np.inf
         k = len(scores) - len(excluded) if topn is None else min(topn, len(scores) - len(excluded))
@@ -151,22 +230,18 @@ class Vectors:
 
     def most_similar(
         self,
-        positive: str | Sequence[Any],
-        negative: str | Sequence[Any] = (),
+        positive: Any = None,
+        negative: Any = None,
         topn: int | None = 10,
         restrict_vocab: int | None = None,
     ) -> list[tuple[str, float]]:
         """Words nearest (by cosine) to the mean of the unit vectors of `positive` minus `negative`.
 
-        Items may be words, vectors, or (item, weight) pairs; the query words themselves are not
-        returned. `restrict_vocab` searches only the first N rows, as gensim and word2vec do.
+        Items may be words, row numbers, vectors, or (item, weight) pairs; the query words
+        themselves are not returned. `restrict_vocab` searches only the first N rows, as gensim.
         """
-        if isinstance(positive, str) or (isinstance(positive, np.ndarray) and positive.ndim == 1):
-            positive = [positive]
-        if isinstance(negative, str) or (isinstance(negative, np.ndarray) and negative.ndim == 1):
-            negative = [negative]
-        pv, pw, pr = self._query(positive, 1.0)
-        nv, nw, nr = self._query(negative, -1.0)
+        pv, pw, pr = self._query(_as_list(positive), 1.0)
+        nv, nw, nr = self._query(_as_list(negative), -1.0)
         if not pv and not nv:
             raise WordlabError("most_similar needs at least one word or vector")
         weights = np.asarray(pw + nw, dtype=np.float64)
@@ -177,14 +252,81 @@ class Vectors:
         norm = np.linalg.norm(mean)
         if norm > 0:
             mean /= norm
-        n = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
-        scores = self.unit_matrix[:n] @ mean.astype(np.float32)
+        scores = self.unit_matrix[: self._head(restrict_vocab)] @ mean.astype(np.float32)
         return self._ranked(scores, pr + nr, topn)
+
+    def most_similar_cosmul(
+        self,
+        positive: Any = None,
+        negative: Any = None,
+        topn: int | None = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]]:
+        """Words best by 3CosMul (Levy and Goldberg 2014): cosines with `positive` over `negative`.
+
+        Less dominated by one large similarity than `most_similar`; gensim's arguments and scores.
+        """
+        positive, negative = _as_list(positive), _as_list(negative)
+        if not positive:
+            raise WordlabError("most_similar_cosmul needs at least one positive word or vector")
+        head = self.unit_matrix[: self._head(restrict_vocab)]
+        rows: list[int] = []
+
+        def cosines(items: list) -> list[np.ndarray]:
+            out = []
+            for item in items:
+                if isinstance(item, _KEY_TYPES):
+                    rows.append(self.get_index(item))
+                    item = self.unit_matrix[rows[-1]]
+                out.append(head @ np.asarray(item, dtype=np.float32))
+            return out
+
+        scores = cosmul_scores(cosines(positive), cosines(negative))
+        return self._ranked(scores, rows, topn)
+
+    def similar_by_word(
+        self, word: str, topn: int | None = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]]:
+        """The `topn` words nearest to one word (gensim's alias of most_similar)."""
+        return self.most_similar([word], topn=topn, restrict_vocab=restrict_vocab)
+
+    similar_by_key = similar_by_word
+
+    def similar_by_vector(
+        self, vector: np.ndarray, topn: int | None = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]]:
+        """The `topn` words nearest to a vector (no word excluded), as gensim's."""
+        return self.most_similar([np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab)
 
     def similarity(self, w1: str, w2: str) -> float:
         """Cosine similarity of two words (0.0 when either vector is zero)."""
-        u, v = self.unit_matrix[self.row(w1)], self.unit_matrix[self.row(w2)]
-        return float(np.dot(u, v))
+        return float(np.dot(self.get_vector(w1, norm=True), self.get_vector(w2, norm=True)))
+
+    def distance(self, w1: str, w2: str) -> float:
+        """Cosine distance of two words: 1 - similarity, as gensim's."""
+        return 1.0 - self.similarity(w1, w2)
+
+    def n_similarity(self, ws1: Sequence[str], ws2: Sequence[str]) -> float:
+        """Cosine similarity of the mean (raw) vectors of two lists of words, as gensim's."""
+        means = []
+        for ws in (ws1, ws2):
+            if not len(ws):
+                raise WordlabError("n_similarity needs two non-empty lists of words")
+            mean = np.atleast_2d(self[ws]).astype(np.float64).mean(axis=0)
+            norm = np.linalg.norm(mean)
+            means.append(mean / norm if norm > 0 else mean)
+        return float(np.dot(means[0], means[1]))
+
+    def doesnt_match(self, words: Iterable[str]) -> str:
+        """The word farthest (by cosine) from the normalised mean of all the words' unit vectors."""
+        words = list(words)
+        if not words:
+            raise WordlabError("doesnt_match needs at least one word")
+        unit = np.vstack([self.get_vector(w, norm=True) for w in words]).astype(np.float64)
+        mean = unit.mean(axis=0)
+        norm = np.linalg.norm(mean)
+        dists = unit @ (mean / norm if norm > 0 else mean)
+        return min(zip(dists.tolist(), words, strict=True))[1]  # gensim's tie-break: lowest word
 
     def analogy(
         self,
@@ -197,55 +339,20 @@ class Vectors:
     ) -> list[tuple[str, float]]:
         """Answer "a is to b as c is to ?" by 3CosAdd or 3CosMul (Levy and Goldberg 2014).
 
-        The three question words are never answers. 3CosMul shifts cosines to [0, 1] and uses
-        epsilon 1e-6, as the paper's footnote and gensim's `most_similar_cosmul` do.
+        The three question words are never answers. 3CosAdd is `most_similar([b, c], [a])`,
+        3CosMul `most_similar_cosmul([b, c], [a])`, as in gensim.
         """
         if method == "3cosadd":
             return self.most_similar([b, c], [a], topn=topn, restrict_vocab=restrict_vocab)
-        if method != "3cosmul":
-            raise WordlabError(f"unknown analogy method {method!r}: use 3cosadd or 3cosmul")
-        rows = [self.row(w) for w in (a, b, c)]
-        n = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
-        unit = self.unit_matrix
-        sims = (1.0 + unit[:n] @ unit[rows].T) / 2.0  # (n, 3): cos to a, b, c shifted to [0, 1]
-        scores = sims[:, 1] * sims[:, 2] / (sims[:, 0] + 1e-6)
-        return self._ranked(scores, rows, topn)
+        if method == "3cosmul":
+            return self.most_similar_cosmul([b, c], [a], topn=topn, restrict_vocab=restrict_vocab)
+        raise WordlabError(f"unknown analogy method {method!r}: use 3cosadd or 3cosmul")
 
     # ---- files ----------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike, fmt: str = "glove") -> None:
-        """Write the vectors in `fmt` (glove, word2vec, word2vec-binary, vec), atomically.
-
-        Text formats use 9 significant digits, so float32 values read back exactly.
-        """
-        if fmt not in FORMATS:
-            raise WordlabError(
-                f"unknown vectors format {fmt!r}: choose one of {', '.join(FORMATS)}"
-            )
-        for i, w in enumerate(self.words):
-            if not w or len(w.split()) != 1 or w != w.strip():
-                raise WordlabError(
-                    f"cannot save word {i} ({w!r}): words in a vectors file must be non-empty and "
-                    "contain no whitespace"
-                )
-        n, dim = self.matrix.shape
-        with atomic_path(path) as tmp, open(tmp, "wb") as out:
-            if fmt != "glove":
-                out.write(f"{n} {dim}\n".encode())
-            if fmt == "word2vec-binary":
-                le = self.matrix.astype("<f4", copy=False)
-                for w, row in zip(self.words, le, strict=True):
-                    out.write(w.encode("utf-8") + b" " + row.tobytes() + b"\n")
-            else:
-                line_fmt = "%s " + " ".join(["%.9g"] * dim) + "\n"
-                buf = io.StringIO()
-                for start in range(0, n, 4096):
-                    block = self.matrix[start : start + 4096].tolist()
-                    for w, row in zip(self.words[start : start + 4096], block, strict=True):
-                        buf.write(line_fmt % (w, *row))
-                    out.write(buf.getvalue().encode("utf-8"))
-                    buf.seek(0)
-                    buf.truncate()
+        """Write the vectors in `fmt` (glove, word2vec, word2vec-binary, vec), atomically."""
+        write_vectors(path, self.words, self.matrix, fmt)
 
     @classmethod
     def load(
@@ -255,237 +362,5 @@ class Vectors:
         limit: int | None = None,
         encoding_errors: str = "strict",
     ) -> Vectors:
-        """Read a vectors file (plain, .gz, .bz2 or .xz), detecting its format when `fmt` is None.
-
-        The matrix is allocated once at its final size (a header-less file is counted first),
-        so a large file never exists twice in memory. `limit` keeps only the first N words.
-        """
-        p = require_file(path, "vectors file")
-        if fmt is not None and fmt not in FORMATS:
-            raise WordlabError(
-                f"unknown vectors format {fmt!r}: choose one of {', '.join(FORMATS)}"
-            )
-        if limit is not None and limit < 0:
-            raise WordlabError(f"limit must be >= 0, got {limit}")
-        detected = _detect_format(p)
-        if fmt is None:
-            fmt = detected
-        elif fmt == "glove" and detected != "glove":
-            raise WordlabError(
-                f"{p}: starts with a 'count dim' header, so it is not a GloVe file "
-                f"(it looks like {detected})"
-            )
-        elif fmt in ("word2vec", "vec") and detected == "word2vec-binary":
-            raise WordlabError(f"{p}: looks like a word2vec binary file, not text (fmt {fmt!r})")
-        elif fmt == "word2vec-binary" and detected != "word2vec-binary":
-            raise WordlabError(
-                f"{p}: not a word2vec binary file (a fastText .bin is a model, "
-                "not a vectors file: use its .vec)"
-            )
-        if fmt == "word2vec-binary":
-            words, matrix = _read_binary(p, limit, encoding_errors)
-        else:
-            words, matrix = _read_text(p, fmt != "glove", limit, encoding_errors)
-        if len(words) == 0:
-            raise WordlabError(f"{p}: no vectors in file")
-        return cls(words, matrix)
-
-    # ---- gensim ---------------------------------------------------------------------------
-
-    def to_gensim(self) -> Any:
-        """A gensim KeyedVectors with the same words, rows and counts (gensim imported lazily)."""
-        try:
-            from gensim.models import KeyedVectors
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise WordlabError("to_gensim needs gensim: pip install gensim") from exc
-        kv = KeyedVectors(self.dim, count=0, dtype=np.float32)
-        kv.add_vectors(self.words, self.matrix)
-        if self.counts is not None:
-            kv.allocate_vecattrs(["count"], [np.int64])
-            kv.expandos["count"][: len(self)] = self.counts
-        return kv
-
-    @classmethod
-    def from_gensim(cls, kv: Any) -> Vectors:
-        """Vectors from a gensim KeyedVectors (or a model's `.wv`), keeping its order and counts."""
-        words = list(kv.index_to_key)
-        counts = None
-        expandos = getattr(kv, "expandos", {})
-        if "count" in expandos and len(expandos["count"]) >= len(words):
-            counts = np.asarray(expandos["count"][: len(words)], dtype=np.int64)
-        return cls(words, np.array(kv.vectors[: len(words)], dtype=np.float32), counts)
-
-
-# ---- readers ------------------------------------------------------------------------------
-
-
-def _parse_header(line: bytes) -> tuple[int, int] | None:
-    parts = line.split()
-    if len(parts) == 2 and all(x.isdigit() for x in parts):
-        return int(parts[0]), int(parts[1])
-    return None
-
-
-def _detect_format(path: Path) -> str:
-    """glove (no header), word2vec text, or word2vec binary, from the first two records."""
-    with open_binary(path) as fh:
-        first = fh.readline(1 << 20)
-        header = _parse_header(first)
-        if header is None:
-            return "glove"
-        n, dim = header
-        second = fh.readline(max(64 * dim + 4096, 1 << 16))
-    if n == 0 or not second:
-        return "word2vec"
-    # A text record is a word and `dim` numbers; a binary one has raw bytes after the word.
-    parts = second.rsplit(None, dim)
-    if len(parts) == dim + 1:
-        try:
-            np.array(parts[1:], dtype=np.float32)
-            return "word2vec"
-        except ValueError:
-            pass
-    return "word2vec-binary"
-
-
-def _count_lines(path: Path) -> int:
-    n = 0
-    last = b"\n"
-    with open_binary(path) as fh:
-        while block := fh.read(1 << 22):
-            n += block.count(b"\n")
-            last = block[-1:]
-    return n + (last != b"\n")
-
-
-def _read_text(
-    path: Path, has_header: bool, limit: int | None, errors: str
-) -> tuple[list[str], np.ndarray]:
-    with open_binary(path) as fh:
-        line_no = 0
-        if has_header:
-            first = fh.readline()
-            line_no = 1
-            header = _parse_header(first)
-            if header is None:
-                raise WordlabError(f"{path}:1: expected a 'count dim' header, got {first[:80]!r}")
-            n, dim = header
-        elif limit is not None and limit <= 1_000_000:
-            n, dim = limit, None  # rows beyond the file's end are trimmed below
-        else:
-            n, dim = _count_lines(path), None
-        if limit is not None:
-            n = min(n, limit)
-        words: list[str] = []
-        matrix: np.ndarray | None = None if dim is None else np.empty((n, dim), np.float32)
-        i = 0
-        while i < n:
-            line = fh.readline()
-            line_no += 1
-            if not line:
-                if has_header:
-                    raise WordlabError(
-                        f"{path}: the header promises {n} vectors but the file ends after {i}"
-                    )
-                break
-            if not line.strip():
-                if has_header:
-                    raise WordlabError(f"{path}:{line_no}: empty line")
-                continue
-            if dim is None:
-                dim = len(line.split()) - 1
-                if dim < 1:
-                    raise WordlabError(f"{path}:{line_no}: expected a word and numbers")
-                matrix = np.empty((n, dim), np.float32)
-            parts = line.rsplit(
-                None, dim
-            )  # words may contain spaces (GloVe 840B): split from right
-            if len(parts) != dim + 1:
-                raise WordlabError(
-                    f"{path}:{line_no}: expected a word and {dim} numbers, got {len(parts) - 1} "
-                    "fields"
-                )
-            try:
-                matrix[i] = np.array(parts[1:], dtype=np.float32)  # type: ignore[index]
-            except ValueError:
-                bad = next(x for x in parts[1:] if not _is_number(x))
-                raise WordlabError(f"{path}:{line_no}: not a number: {bad[:40]!r}") from None
-            try:
-                words.append(parts[0].decode("utf-8", errors))
-            except UnicodeDecodeError as exc:
-                raise WordlabError(f"{path}:{line_no}: word is not valid UTF-8 ({exc})") from None
-            i += 1
-    assert matrix is not None or i == 0
-    if matrix is None:
-        matrix = np.empty((0, 0), np.float32)
-    if i < matrix.shape[0]:  # blank lines in a header-less file
-        matrix.resize((i, matrix.shape[1]), refcheck=False)
-    return _drop_duplicates(words, matrix)
-
-
-def _is_number(x: bytes) -> bool:
-    try:
-        float(x)
-        return True
-    except ValueError:
-        return False
-
-
-def _read_binary(path: Path, limit: int | None, errors: str) -> tuple[list[str], np.ndarray]:
-    with open_binary(path) as fh:
-        first = fh.readline()
-        header = _parse_header(first)
-        if header is None:
-            raise WordlabError(f"{path}:1: expected a 'count dim' header, got {first[:80]!r}")
-        n, dim = header
-        if limit is not None:
-            n = min(n, limit)
-        matrix = np.empty((n, dim), np.float32)
-        words: list[str] = []
-        nbytes = 4 * dim
-        buf = b""
-        pos = 0
-        eof = False
-        for i in range(n):
-            while True:
-                sp = buf.find(b" ", pos)
-                if sp >= 0 and len(buf) - sp - 1 >= nbytes:
-                    break
-                if eof:
-                    raise WordlabError(
-                        f"{path}: the header promises {n} vectors but the file ends after {i}"
-                    )
-                buf = buf[pos:]
-                pos = 0
-                more = fh.read(1 << 20)
-                eof = not more
-                buf += more
-            raw = buf[pos:sp].lstrip(b"\n")  # the C tool ends each vector with a newline
-            if not raw or len(raw) > 10_000:
-                raise WordlabError(f"{path}: record {i + 1} (of {n}) is not a word: {raw[:40]!r}")
-            try:
-                words.append(raw.decode("utf-8", errors))
-            except UnicodeDecodeError as exc:
-                raise WordlabError(
-                    f"{path}: record {i + 1}: word is not valid UTF-8 ({exc})"
-                ) from None
-            matrix[i] = np.frombuffer(buf, dtype="<f4", count=dim, offset=sp + 1)
-            pos = sp + 1 + nbytes
-    return _drop_duplicates(words, matrix)
-
-
-def _drop_duplicates(words: list[str], matrix: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """Keep the first row of a word listed twice (as gensim does), compacting in place."""
-    if len(set(words)) == len(words):
-        return words, matrix
-    seen: set[str] = set()
-    keep: list[int] = []
-    for i, w in enumerate(words):
-        if w not in seen:
-            seen.add(w)
-            keep.append(i)
-    for j, i in enumerate(keep):
-        if i != j:
-            matrix[j] = matrix[i]
-    matrix.resize((len(keep), matrix.shape[1]), refcheck=False)
-    return [words[i] for i in keep], matrix
+        """Read a vectors file (plain, .gz, .bz2 or .xz), detecting its format when `fmt` is None."""
+        return cls(*read_vectors(path, fmt, limit, encoding_errors))

@@ -1,13 +1,23 @@
 """`wordlab analogy`: answer "a is to b as c is to ?" with a vectors file.
 
 wordlab analogy vectors.txt man king woman      # -> queen
+
+A word absent as written is looked up lower-cased (`find_word`, as `nn` does), and the question
+line says so: `Man -> man : king :: woman : ?`.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from wordlab.commands.eval import add_vectors_options, load_vectors
+from wordlab.commands.eval import (
+    add_case_option,
+    add_vectors_options,
+    find_word,
+    load_vectors,
+    not_found,
+    shown,
+)
 from wordlab.errors import WordlabError
 
 
@@ -22,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     add_vectors_options(p)
+    add_case_option(p)
     p.add_argument("a", metavar="A")
     p.add_argument("b", metavar="B")
     p.add_argument("c", metavar="C")
@@ -41,15 +52,17 @@ def run(args: argparse.Namespace) -> int:
     if args.topn < 1:
         raise WordlabError("--topn must be at least 1")
     vectors = load_vectors(args)
+    words = []
+    for word in (args.a, args.b, args.c):
+        found = find_word(vectors, word, args.case_sensitive)
+        if found is None:
+            raise WordlabError(not_found(word, args.case_sensitive))
+        words.append(found)
     results = vectors.analogy(
-        args.a,
-        args.b,
-        args.c,
-        method=args.method,
-        topn=args.topn,
-        restrict_vocab=args.restrict_vocab,
+        *words, method=args.method, topn=args.topn, restrict_vocab=args.restrict_vocab
     )
-    print(f"{args.a} : {args.b} :: {args.c} : ?  ({args.method})")
+    a, b, c = (shown(w, f) for w, f in zip((args.a, args.b, args.c), words, strict=True))
+    print(f"{a} : {b} :: {c} : ?  ({args.method})")
     for word, score in results:
         print(f"  {score:8.4f}  {word}")
     return 0

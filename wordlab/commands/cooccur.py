@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from wordlab.commands.common import add_text_options, add_vocab_options, text_options
+from wordlab.commands.common import (
+    add_corpus_options,
+    add_seed_option,
+    add_text_options,
+    add_vocab_options,
+    text_options,
+)
 from wordlab.cooccur import CooccurSettings, count_cooccurrences, shuffle_records
 from wordlab.corpus import load_corpus
 from wordlab.errors import WordlabError
@@ -27,7 +33,15 @@ def add_window_options(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("cooccur", help="count windowed co-occurrences into GloVe's binary format")
+    p = sub.add_parser(
+        "cooccur",
+        help="count windowed co-occurrences into GloVe's binary format",
+        description=(
+            "Count word-word co-occurrences within a window, as GloVe's cooccur does, in bounded "
+            "memory (--memory), and write OUTPUT: GloVe's binary records (int32 word1, int32 "
+            "word2, float64 value; 1-based ids of --vocab, or of a vocabulary counted here)."
+        ),
+    )
     p.add_argument(
         "--input", required=True, help="corpus: text (.gz/.bz2/.xz) or an encoded corpus folder"
     )
@@ -37,23 +51,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--vocab", default=None, help="vocabulary file from `wordlab vocab` (default: counted here)"
     )
-    p.add_argument(
-        "--corpus-cache", default=None, help="folder for the encoded corpus (default: a user cache)"
-    )
     p.add_argument("--threads", type=int, default=2, help="threads (default 2)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     add_window_options(p)
+    add_corpus_options(p)
     add_text_options(p)
     add_vocab_options(p)
     p.set_defaults(func=run)
 
     s = sub.add_parser(
-        "shuffle", help="shuffle a co-occurrence file in bounded memory (GloVe's shuffle)"
+        "shuffle",
+        help="shuffle a co-occurrence file in bounded memory (GloVe's shuffle)",
+        description=(
+            "Shuffle the records of a GloVe co-occurrence file as GloVe's shuffle does, in bounded "
+            "memory (--memory; a larger file goes through shuffled temporary chunks), and write "
+            "them to OUTPUT in the same binary format."
+        ),
     )
     s.add_argument("--input", required=True, help="co-occurrence file (GloVe binary records)")
     s.add_argument("--output", required=True, help="shuffled file to write")
     s.add_argument("--memory", type=float, default=4.0, help="soft memory limit in GB (default 4)")
-    s.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    add_seed_option(s)
     s.set_defaults(func=run_shuffle)
 
 

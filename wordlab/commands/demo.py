@@ -6,6 +6,7 @@ import argparse
 from importlib import resources
 from pathlib import Path
 
+from wordlab.commands.training import check_output_folder
 from wordlab.corpus import TextOptions
 from wordlab.models.glove import GloVe
 
@@ -18,7 +19,15 @@ def sample_path() -> Path:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="train GloVe on the shipped Austen sample and print neighbours")
+    p = sub.add_parser(
+        "demo",
+        help="train GloVe on the shipped Austen sample and print neighbours",
+        description=(
+            "Train 50-dimensional GloVe on the Jane Austen sample shipped with wordlab (718k "
+            "words) and print the nearest neighbours of a few words. OUTPUT gets the stages' "
+            "files (vocab.txt, cooccurrence*.bin) and vectors.txt."
+        ),
+    )
     p.add_argument(
         "--output", default="wordlab-demo", help="folder for the results (default ./wordlab-demo)"
     )
@@ -29,19 +38,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    out = Path(args.output)
+    out = check_output_folder(args.output)
     print(f"GloVe on {sample_path().name} (718k words): dim 50, window 10, min-count 5 -> {out}/")
     model = GloVe(
-        dim=50, window=10, min_count=5, epochs=args.epochs, threads=args.threads, x_max=10.0
-    )
-    model.fit(
-        sample_path(),
-        workdir=out,
-        text=TextOptions(lowercase=True, tokenizer="simple"),
+        dim=50, window=10, min_count=5, epochs=args.epochs, threads=args.threads, x_max=10.0,
         progress=not args.quiet,
-    )
-    vectors = model.vectors
-    vectors.save(out / "vectors.txt", "glove")
+    )  # fmt: skip
+    model.fit(sample_path(), workdir=out, text=TextOptions(lowercase=True, tokenizer="simple"))
+    vectors = model.wv  # fit with a workdir also wrote vectors.txt and model.wordlab there
     print(f"\n{len(vectors):,} vectors -> {out / 'vectors.txt'}\nnearest neighbours:")
     for word in QUERIES:
         near = ", ".join(w for w, _ in vectors.most_similar(word, topn=6))

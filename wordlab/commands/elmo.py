@@ -9,7 +9,14 @@ import argparse
 import importlib.util
 from pathlib import Path
 
-from wordlab.commands.common import add_run_options, add_text_options, text_options
+from wordlab.commands.common import (
+    add_corpus_options,
+    add_run_options,
+    add_text_options,
+    add_vocab_options,
+    text_options,
+)
+from wordlab.elmo.config import get_config  # plain dataclasses: PyTorch is not imported
 from wordlab.errors import WordlabError
 
 INSTALL_HINT = (
@@ -37,7 +44,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = p.add_subparsers(dest="elmo_command", metavar="ACTION")
     sub.required = True
 
-    t = sub.add_parser("train", help="train a biLM on a text corpus")
+    t = sub.add_parser(
+        "train",
+        help="train a biLM on a text corpus",
+        description=(
+            "Train (or --resume) a character-aware bidirectional language model on a corpus. "
+            "OUTPUT gets the model (model.wordlab, vocab.txt), a checkpoint "
+            "(checkpoint.pt + checkpoint.json, to resume from) and train_log.jsonl."
+        ),
+    )
     t.add_argument(
         "--input", required=True, help="corpus (plain, .gz, .bz2, .xz) or encoded folder"
     )
@@ -47,8 +62,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--batch-size", type=int, default=None, help="parallel streams (small: 64)")
     t.add_argument("--unroll", type=int, default=None, help="BPTT window in tokens (20)")
     t.add_argument("--lr", type=float, default=None, help="Adam learning rate (0.001)")
-    t.add_argument("--min-count", type=int, default=None, help="softmax vocabulary: min count (5)")
-    t.add_argument("--max-vocab", type=int, default=None, help="softmax vocabulary size cap")
     t.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     t.add_argument(
         "--max-minutes", type=float, default=None, help="stop (and save) after this long"
@@ -57,21 +70,46 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--checkpoint-minutes", type=float, default=10.0, help="save a checkpoint this often (10)"
     )
     t.add_argument("--resume", action="store_true", help="continue from the checkpoint in --output")
-    t.add_argument("--cache", default=None, help="folder for the encoded corpus")
+    configs = {name: get_config(name) for name in CONFIG_NAMES}
+    add_vocab_options(
+        t,
+        min_count=None,
+        min_count_help="softmax vocabulary: drop words seen fewer times (default: the config's, "
+        + ", ".join(f"{n} {c.min_count}" for n, c in configs.items())
+        + ")",
+        max_vocab_help="softmax vocabulary: keep at most this many most frequent words (default: "
+        "the config's, "
+        + ", ".join(f"{n} {c.max_vocab or 'no cap'}" for n, c in configs.items())
+        + ")",
+    )
+    add_corpus_options(t)
     add_text_options(t)
     add_run_options(t)
     t.set_defaults(func=run_train)
 
-    q = sub.add_parser("perplexity", help="forward and backward perplexity on held-out text")
+    q = sub.add_parser(
+        "perplexity",
+        help="forward and backward perplexity on held-out text",
+        description=(
+            "Print the forward, backward and joint perplexity of a trained biLM on held-out text "
+            "(tokenized as its training text, encoded into the corpus cache)."
+        ),
+    )
     q.add_argument("model", help="model folder")
     q.add_argument("text", help="held-out text file")
     q.add_argument("--batch-size", type=int, default=None, help="parallel streams")
     q.add_argument("--threads", type=int, default=2, help="threads (default 2)")
     q.add_argument("--quiet", action="store_true", help="no progress output")
+    add_corpus_options(q)
     q.set_defaults(func=run_perplexity)
 
     e = sub.add_parser(
-        "embed", help="contextual vectors for each line of a file (one sentence each)"
+        "embed",
+        help="contextual vectors for each line of a file (one sentence each)",
+        description=(
+            "Compute ELMo's contextual vectors for each sentence of TEXT (one per line) and write "
+            "them to an .npz file, one array per sentence (keys 0, 1, ...)."
+        ),
     )
     e.add_argument("model", help="model folder")
     e.add_argument(
@@ -114,7 +152,7 @@ def run_train(args: argparse.Namespace) -> int:
         max_minutes=args.max_minutes,
         checkpoint_minutes=args.checkpoint_minutes,
         resume=args.resume,
-        cache_dir=args.cache,
+        cache_dir=args.corpus_cache,
         progress=not args.quiet,
     )
     print(f"ELMo ({elmo.config.name}) saved in {args.output}: {elmo.n_layers} layers of {elmo.dim}")
@@ -129,7 +167,9 @@ def run_perplexity(args: argparse.Namespace) -> int:
     from wordlab.elmo.model import Elmo
 
     torch.set_num_threads(args.threads)
-    r = Elmo.load(args.model).perplexity(args.text, args.batch_size, progress=not args.quiet)
+    r = Elmo.load(args.model).perplexity(
+        args.text, args.batch_size, cache_dir=args.corpus_cache, progress=not args.quiet
+    )
     print(
         f"perplexity forward {r['ppl_fwd']:.2f} backward {r['ppl_bwd']:.2f} "
         f"both {r['ppl']:.2f} ({r['tokens']:,} tokens)"

@@ -1,6 +1,9 @@
 """`wordlab eval`: score a vectors file on word-similarity and word-analogy test sets.
 
 wordlab eval vectors.txt --similarity wordsim353.tsv simlex999.txt --analogy questions-words.txt
+
+Also the helpers the vectors commands (`eval`, `nn`, `analogy`) share: which file to read, and the
+one case rule (`find_word`, `add_case_option`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,44 @@ def load_vectors(args: argparse.Namespace):
     from wordlab.vectors import Vectors
 
     return Vectors.load(args.vectors, fmt=args.format, limit=args.limit)
+
+
+def find_word(vectors, word: str, case_sensitive: bool = False) -> str | None:
+    """The vocabulary word a typed word stands for: as written, else lower-cased; None if neither.
+
+    The case rule of `wordlab nn`, `analogy` and `eval` (`--case-sensitive`: as written only).
+    `eval` applies it to dataset words the way gensim's case_insensitive=True does (any case
+    variant matches, the most frequent wins): the same word for a lower-cased vocabulary.
+    """
+    if word in vectors.index:
+        return word
+    lower = word.lower()
+    if not case_sensitive and lower in vectors.index:
+        return lower
+    return None
+
+
+def not_found(word: str, case_sensitive: bool = False) -> str:
+    """The one-line message for a typed word that `find_word` could not find."""
+    lower = word.lower()
+    tried = "" if case_sensitive or lower == word else f" (nor {lower!r})"
+    return f"word not in vocabulary: {word!r}{tried}"
+
+
+def shown(word: str, found: str) -> str:
+    """How output names a typed word: `Paris -> paris` when the lower-cased form was used."""
+    return word if word == found else f"{word} -> {found}"
+
+
+def add_case_option(parser: argparse.ArgumentParser) -> None:
+    """--case-sensitive, spelled and meant alike in every command that looks words up."""
+    parser.add_argument(
+        "--case-sensitive",
+        action="store_true",
+        help="match words exactly as written (default: a word absent as written is looked up "
+        "lower-cased; eval matches dataset words in any case, the most frequent variant first, "
+        "as gensim)",
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,11 +110,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="3cosadd",
         help="analogy objective (default 3cosadd; 3cosmul: Levy and Goldberg 2014)",
     )
-    p.add_argument(
-        "--case-sensitive",
-        action="store_true",
-        help="match words exactly (default: case-insensitive, the most frequent variant wins)",
-    )
+    add_case_option(p)
     p.add_argument(
         "--dummy4unknown",
         action="store_true",

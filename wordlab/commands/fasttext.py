@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 
 from wordlab.commands.common import (
+    add_corpus_options,
     add_run_options,
     add_text_options,
     add_vocab_options,
     text_options,
 )
-from wordlab.corpus import load_corpus
+from wordlab.commands.training import (
+    add_checkpoint_options,
+    check_output_file,
+    check_output_folder,
+    save_safely,
+    start_or_resume,
+    train,
+)
 from wordlab.errors import WordlabError
-from wordlab.models.fasttext import LOSSES, MODEL_NAME, MODELS, FastText, FastTextSettings
+from wordlab.modelio import SUFFIX
+from wordlab.models.fasttext import LOSSES, MODELS, FastText, FastTextSettings
 from wordlab.vectors import FILE_NAMES, FORMATS
+
+MODEL_FILE = "model" + SUFFIX
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,16 +38,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train fastText subword vectors (skip-gram / CBOW over character n-grams)",
         description=(
             "Train fastText word vectors; writes OUTPUT/vectors.<ext> (known words) and the model "
-            f"OUTPUT/{MODEL_NAME}.npz + .json, from which `wordlab fasttext-vectors` gives "
-            "vectors for any word."
+            f"OUTPUT/{MODEL_FILE} (saved after every epoch; --resume continues it), from which "
+            "`wordlab fasttext-vectors` gives vectors for any word; --export-fasttext also "
+            "writes fastText's own .bin."
         ),
     )
-    p.add_argument("--input", required=True, help="text file (.gz/.bz2/.xz) or encoded folder")
+    p.add_argument("--input", help="text file (.gz/.bz2/.xz) or encoded folder")
     p.add_argument("--output", required=True, help="folder for the vectors and the model")
     p.add_argument(
         "--format", choices=FORMATS, default="vec", help="vector file format (default vec)"
     )
-    p.add_argument("--cache-dir", help="where to keep the encoded corpus (default: user cache)")
+    p.add_argument(
+        "--export-fasttext",
+        metavar="FILE",
+        help="also write the model in fastText's .bin format (fastText and gensim read it)",
+    )
     g = p.add_argument_group("fastText")
     g.add_argument("--model", choices=MODELS, default=d.model, help=f"default {d.model}")
     g.add_argument("--loss", choices=LOSSES, default=d.loss, help=f"default {d.loss}")
@@ -70,9 +85,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=d.lr_update_rate,
         help=f"tokens between learning-rate updates (default {d.lr_update_rate})",
     )
+    add_corpus_options(p)
     add_text_options(p)
-    add_vocab_options(p, min_count=d.min_count)
+    add_vocab_options(p)
     add_run_options(p)
+    add_checkpoint_options(p)
     p.set_defaults(func=run)
 
     v = subparsers.add_parser(
@@ -81,7 +98,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Print `word v1 v2 ...` for each word (from the arguments, or stdin lines).",
     )
     v.add_argument(
-        "model", help=f"model written by `wordlab fasttext` (its folder or {MODEL_NAME})"
+        "model", help=f"model written by `wordlab fasttext` (its folder or {MODEL_FILE})"
     )
     v.add_argument("words", nargs="*", help="words (default: read whitespace-separated stdin)")
     v.set_defaults(func=run_vectors)
@@ -108,23 +125,29 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads,
         seed=args.seed,
     )
-    out = Path(args.output)
-    if out.exists() and not out.is_dir():
-        raise WordlabError(f"--output {out} exists and is not a folder")
-    corpus = load_corpus(
-        args.input, text_options(args), cache_dir=args.cache_dir, progress=not args.quiet
+    out = check_output_folder(args.output)
+    if args.export_fasttext:
+        check_output_file(args.export_fasttext, "--export-fasttext")
+    if not args.input and not args.resume:
+        raise WordlabError("give --input (a corpus), or --resume to continue the model in --output")
+    model_file = out / MODEL_FILE
+    model, resumed = start_or_resume(FastText, args, settings, model_file)
+
+    def fit(**checkpoints: object) -> None:
+        model.fit(
+            args.input, text=text_options(args), corpus_cache=args.corpus_cache, **checkpoints
+        )
+
+    train(model, resumed, fit, args, model_file)
+    vectors_path = save_safely(
+        lambda p: model.wv.save(p, args.format), out / FILE_NAMES[args.format], "vectors"
     )
-    model = FastText(settings, progress=not args.quiet).fit(corpus)
-    out.mkdir(parents=True, exist_ok=True)
-    vectors_path = out / FILE_NAMES[args.format]
-    model.vectors.save(vectors_path, args.format)
-    model.save(out / MODEL_NAME)
+    if args.export_fasttext:
+        model.save(args.export_fasttext, format="fasttext")
     if not args.quiet:
-        st = model.stats
         print(
-            f"wordlab fasttext: {len(model.vocab):,} words x {settings.dim}, "
-            f"{st['words_per_second']:,.0f} words/s, final loss {st['final_loss']:.4f}; "
-            f"wrote {vectors_path} and {out / MODEL_NAME}.npz/.json",
+            f"wordlab fasttext: {len(model.vocab):,} words x {model.settings.dim}; "
+            f"wrote {vectors_path} and {model_file}",
             file=sys.stderr,
         )
     return 0

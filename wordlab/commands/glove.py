@@ -6,21 +6,41 @@ import argparse
 from pathlib import Path
 
 from wordlab.commands.common import (
+    add_corpus_options,
     add_run_options,
     add_text_options,
     add_vocab_options,
     text_options,
 )
 from wordlab.commands.cooccur import add_window_options
+from wordlab.commands.training import (
+    add_checkpoint_options,
+    check_output_folder,
+    save_safely,
+    start_or_resume,
+    train,
+)
 from wordlab.cooccur import shuffle_records
 from wordlab.errors import WordlabError
+from wordlab.modelio import SUFFIX
 from wordlab.models.glove import OUTPUTS, GloVe, GloVeSettings
 from wordlab.vectors import FILE_NAMES, FORMATS
 from wordlab.vocab import Vocab
 
+MODEL_FILE = "model" + SUFFIX
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("glove", help="train GloVe vectors (all stages, or from --cooccur)")
+    p = sub.add_parser(
+        "glove",
+        help="train GloVe vectors (all stages, or from --cooccur)",
+        description=(
+            "Train GloVe: from --input, count the vocabulary and co-occurrences, shuffle and train "
+            "(or train from --cooccur and --vocab, or --resume the saved model). Writes to OUTPUT "
+            "vocab.txt, cooccurrence.bin, cooccurrence.shuf.bin, the vectors (vectors.txt by "
+            "default) and the model, saved after every epoch so that --resume continues it."
+        ),
+    )
     p.add_argument("--input", help="corpus: text (.gz/.bz2/.xz) or an encoded corpus folder")
     p.add_argument(
         "--output",
@@ -32,9 +52,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--vocab", help="vocabulary file matching --cooccur (word count lines)")
     p.add_argument("--no-shuffle", action="store_true", help="--cooccur is already shuffled")
-    p.add_argument(
-        "--resume", action="store_true", help="continue the model saved in --output up to --epochs"
-    )
     g = p.add_argument_group("training")
     g.add_argument("--dim", type=int, default=100, help="vector size (default 100)")
     g.add_argument("--epochs", type=int, default=15, help="AdaGrad passes (default 15)")
@@ -61,8 +78,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_window_options(p)
     add_vocab_options(p)
+    add_corpus_options(p)
     add_text_options(p)
     add_run_options(p)
+    add_checkpoint_options(p)
     p.set_defaults(func=run)
 
 
@@ -78,47 +97,45 @@ def settings_from(args: argparse.Namespace) -> GloVeSettings:
 
 
 def run(args: argparse.Namespace) -> None:
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
-    progress = not args.quiet
-    checkpoint = out / "model"
-
-    def save_checkpoint(model: GloVe) -> None:
-        model.save(checkpoint)
-
+    """Run the pipeline (or train from --cooccur, or resume) and write the vectors."""
+    out = check_output_folder(args.output)
+    model_file = out / MODEL_FILE
     if args.resume:
-        model = GloVe.load(checkpoint)
-        model.settings.epochs = args.epochs
-        model.settings.threads = args.threads
-        shuffled = Path(args.cooccur) if args.cooccur else out / "cooccurrence.shuf.bin"
-        if model.epochs_done >= args.epochs:
-            print(
-                f"{checkpoint}: already trained for {model.epochs_done} epochs (--epochs {args.epochs})"
-            )
-        model.train(shuffled, progress=progress, on_epoch=save_checkpoint)
+        model, _ = start_or_resume(GloVe, args, settings_from(args), model_file)
+        if args.cooccur:
+            model.records_path = Path(args.cooccur).resolve()
+        train(model, True, lambda **kw: None, args, model_file)
     elif args.cooccur:
         if not args.vocab:
             raise WordlabError("--cooccur needs --vocab, the vocabulary its word ids refer to")
-        model = GloVe(settings_from(args))
+        vocab = Vocab.load(args.vocab)
+        model = GloVe(settings_from(args), progress=not args.quiet)
         shuffled = Path(args.cooccur)
         if not args.no_shuffle:
             shuffled = out / "cooccurrence.shuf.bin"
             shuffle_records(args.cooccur, shuffled, args.memory, args.seed)
-        model.train(shuffled, Vocab.load(args.vocab), progress=progress, on_epoch=save_checkpoint)
+        train(
+            model,
+            False,
+            lambda **kw: model.fit_cooccurrences(shuffled, vocab, **kw),
+            args,
+            model_file,
+        )
     else:
         if not args.input:
             raise WordlabError("give --input (a corpus), or --cooccur with --vocab, or --resume")
-        model = GloVe(settings_from(args))
-        model.fit(
-            args.input,
-            workdir=out,
-            text=text_options(args),
-            progress=progress,
-            on_epoch=save_checkpoint,
-        )
-    vectors = model.vectors
+        model = GloVe(settings_from(args), progress=not args.quiet)
+
+        def fit(**checkpoints: object) -> None:
+            model.fit(
+                args.input, workdir=out, text=text_options(args),
+                corpus_cache=args.corpus_cache, **checkpoints,
+            )  # fmt: skip
+
+        train(model, False, fit, args, model_file)
+    vectors = model.wv
     for fmt in args.format:
-        vectors.save(out / FILE_NAMES[fmt], fmt)
+        save_safely(lambda p, fmt=fmt: vectors.save(p, fmt), out / FILE_NAMES[fmt], "vectors")
     print(
         f"{len(vectors):,} vectors of dimension {vectors.dim} -> {out / FILE_NAMES[args.format[0]]}"
     )

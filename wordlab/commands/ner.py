@@ -144,7 +144,7 @@ def _split_name(value: str) -> tuple[str | None, str]:
 
 
 def _embedders_from_args(args: argparse.Namespace) -> list:
-    from wordlab.evaluation.ner_embedders import StaticEmbedder
+    from wordlab.evaluation.ner.embedders import StaticEmbedder
 
     out = []
     for value in args.vectors:
@@ -189,7 +189,7 @@ def _settings(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation: table on stdout, optional JSON and saved taggers."""
     from wordlab.evaluation.ner import format_table, run_ner
-    from wordlab.evaluation.ner_data import read_conll
+    from wordlab.evaluation.ner.conll import read_conll
 
     missing = [f"--{k}" for k in ("train", "dev", "test") if not getattr(args, k)]
     if missing:
@@ -225,8 +225,8 @@ def run(args: argparse.Namespace) -> int:
 def tag(args: argparse.Namespace) -> int:
     """Tag a file with a saved tagger; print scores to stderr when the file has gold tags."""
     from wordlab.evaluation.ner import NerTagger, read_for_tagging, score
-    from wordlab.evaluation.ner_data import write_conll
-    from wordlab.evaluation.ner_embedders import StaticEmbedder
+    from wordlab.evaluation.ner.conll import write_conll
+    from wordlab.evaluation.ner.embedders import StaticEmbedder
 
     embedders = None
     if args.vectors:

@@ -2,6 +2,10 @@
 
 wordlab nn vectors.txt king queen
 wordlab nn vectors.txt            # then type: king   or   king -man +woman
+
+Every word given is answered: an unknown one gets a line on stderr and the others still print
+(exit status 0 when at least one word was answered, 2 when none). A word absent as written is
+looked up lower-cased (`find_word`), and the output says so: `Paris -> paris:`.
 """
 
 from __future__ import annotations
@@ -9,7 +13,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from wordlab.commands.eval import add_vectors_options, load_vectors
+from wordlab.commands.eval import (
+    add_case_option,
+    add_vectors_options,
+    find_word,
+    load_vectors,
+    not_found,
+    shown,
+)
 from wordlab.errors import WordlabError
 
 
@@ -25,6 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     add_vectors_options(p)
+    add_case_option(p)
     p.add_argument("words", nargs="*", metavar="WORD", help="words to look up")
     p.add_argument("--topn", type=int, default=10, help="neighbours per word (default 10)")
     p.add_argument(
@@ -36,15 +48,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _query(vectors, text: str, args: argparse.Namespace) -> list[tuple[str, float]]:
-    positive = [w for w in text.split() if not w.startswith("-") or w == "-"]
-    negative = [w[1:] for w in text.split() if w.startswith("-") and len(w) > 1]
-    positive = [w[1:] if w.startswith("+") and len(w) > 1 else w for w in positive]
+def _query(vectors, text: str, args: argparse.Namespace) -> tuple[str, list[tuple[str, float]]]:
+    """The header and neighbours of a prompt query: words to add, '-word' to subtract."""
+    positive, negative, names = [], [], []
+    for token in text.split():
+        sign = token[:1] if token[:1] in "+-" and len(token) > 1 else ""
+        word = token[len(sign) :]
+        found = find_word(vectors, word, args.case_sensitive)
+        if found is None:
+            raise WordlabError(not_found(word, args.case_sensitive))
+        (negative if sign == "-" else positive).append(found)
+        names.append(sign + shown(word, found))
     if not positive and not negative:
-        return []
-    return vectors.most_similar(
+        return text, []
+    results = vectors.most_similar(
         positive, negative, topn=args.topn, restrict_vocab=args.restrict_vocab
     )
+    return " ".join(names), results
 
 
 def _print(text: str, results: list[tuple[str, float]]) -> None:
@@ -59,11 +79,18 @@ def run(args: argparse.Namespace) -> int:
         raise WordlabError("--topn must be at least 1")
     vectors = load_vectors(args)
     if args.words:
+        answered = 0
         for word in args.words:
-            _print(
-                word, vectors.most_similar(word, topn=args.topn, restrict_vocab=args.restrict_vocab)
+            found = find_word(vectors, word, args.case_sensitive)
+            if found is None:
+                print(f"wordlab nn: {not_found(word, args.case_sensitive)}", file=sys.stderr)
+                continue
+            results = vectors.most_similar(
+                found, topn=args.topn, restrict_vocab=args.restrict_vocab
             )
-        return 0
+            _print(shown(word, found), results)
+            answered += 1
+        return 0 if answered else 2
     interactive = sys.stdin.isatty()
     if interactive:
         print(f"{len(vectors):,} words, dim {vectors.dim}. Empty line or Ctrl-D to quit.")
@@ -75,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         if not text:
             break
         try:
-            _print(text, _query(vectors, text, args))
+            _print(*_query(vectors, text, args))
         except WordlabError as exc:  # an unknown word should not end the session
             print(f"  {exc}")
     return 0

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from wordlab.commands.common import (
+    add_corpus_options,
     add_run_options,
     add_text_options,
     add_vocab_options,
     text_options,
 )
-from wordlab.corpus import load_corpus
+from wordlab.commands.training import (
+    add_checkpoint_options,
+    check_output_folder,
+    save_safely,
+    start_or_resume,
+    train,
+)
 from wordlab.errors import WordlabError
+from wordlab.modelio import SUFFIX
 from wordlab.models.word2vec import LOSSES, MODELS, Word2Vec, Word2VecSettings
 from wordlab.vectors import FILE_NAMES, FORMATS
+
+MODEL_FILE = "model" + SUFFIX
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,10 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train word2vec (skip-gram / CBOW, negative sampling / hierarchical softmax)",
         description=(
             "Train word2vec as the C tool does; writes OUTPUT/vectors.<ext> and the model "
-            "(OUTPUT/model.npz + model.json: input and output weights, settings)."
+            "(OUTPUT/model.wordlab: input and output weights, settings and training state, saved "
+            "after every epoch; --resume continues it)."
         ),
     )
-    p.add_argument("--input", required=True, help="text file (.gz/.bz2/.xz) or encoded folder")
+    p.add_argument("--input", help="text file (.gz/.bz2/.xz) or encoded folder")
     p.add_argument("--output", required=True, help="folder for the vectors and the model")
     p.add_argument(
         "--format",
@@ -37,7 +47,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="word2vec",
         help="vector file format (default word2vec text)",
     )
-    p.add_argument("--cache-dir", help="where to keep the encoded corpus (default: user cache)")
     g = p.add_argument_group("word2vec")
     g.add_argument("--model", choices=MODELS, default=d.model, help=f"default {d.model}")
     g.add_argument(
@@ -69,14 +78,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument(
         "--cbow-sum", action="store_true", help="CBOW sums context vectors instead of averaging"
     )
+    add_corpus_options(p)
     add_text_options(p)
-    add_vocab_options(p, min_count=d.min_count)
+    add_vocab_options(p)
     add_run_options(p)
+    add_checkpoint_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Train and write the vectors and the model."""
+    """Train (or resume) and write the vectors and the model."""
     settings = Word2VecSettings(
         model=args.model,
         loss=args.loss,
@@ -92,23 +103,25 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads,
         seed=args.seed,
     )
-    out = Path(args.output)
-    if out.exists() and not out.is_dir():
-        raise WordlabError(f"--output {out} exists and is not a folder")
-    corpus = load_corpus(
-        args.input, text_options(args), cache_dir=args.cache_dir, progress=not args.quiet
+    out = check_output_folder(args.output)
+    if not args.input and not args.resume:
+        raise WordlabError("give --input (a corpus), or --resume to continue the model in --output")
+    model_file = out / MODEL_FILE
+    model, resumed = start_or_resume(Word2Vec, args, settings, model_file)
+
+    def fit(**checkpoints: object) -> None:
+        model.fit(
+            args.input, text=text_options(args), corpus_cache=args.corpus_cache, **checkpoints
+        )
+
+    train(model, resumed, fit, args, model_file)
+    vectors_path = save_safely(
+        lambda p: model.wv.save(p, args.format), out / FILE_NAMES[args.format], "vectors"
     )
-    model = Word2Vec(settings=settings, progress=not args.quiet).fit(corpus)
-    out.mkdir(parents=True, exist_ok=True)
-    vectors_path = out / FILE_NAMES[args.format]
-    model.vectors.save(vectors_path, args.format)
-    model.save(out / "model")
     if not args.quiet:
-        st = model.stats
         print(
-            f"wordlab word2vec: {len(model.vectors):,} words x {settings.dim}, "
-            f"{st['words_per_second']:,.0f} words/s, final loss {st['final_loss']:.4f}; "
-            f"wrote {vectors_path} and {out / 'model'}.npz/.json",
+            f"wordlab word2vec: {len(model.wv):,} words x {model.settings.dim}; "
+            f"wrote {vectors_path} and {model_file}",
             file=sys.stderr,
         )
     return 0

@@ -1,12 +1,13 @@
 """A trained ELMo: load it, embed sentences into L+1 layers of contextual vectors, score text.
 
-Model files in a folder: `model.npz` (every weight, by its PyTorch state_dict name), `model.json`
-(settings: the ElmoConfig and text options) and `vocab.txt` (the softmax's words). Nothing is
+Model files in a folder: `model.wordlab` (every weight, by its PyTorch state_dict name, with the
+settings: the ElmoConfig and text options) and `vocab.txt` (the softmax's words). Nothing is
 unpickled on loading.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import asdict
@@ -20,10 +21,11 @@ from wordlab.corpus import TextOptions, load_corpus
 from wordlab.elmo.bilm import BiLM
 from wordlab.elmo.charcnn import BOS_TOKEN, EOS_TOKEN, encode_word
 from wordlab.elmo.config import ElmoConfig
-from wordlab.elmo.data import TokenStream, n_classes
+from wordlab.elmo.data import Batch, StreamBatcher, TokenStream, n_classes
 from wordlab.errors import WordlabError
-from wordlab.evaluation.ner_embedders import register_embedder_kind
+from wordlab.evaluation.ner.embedders import register_embedder_kind
 from wordlab.modelio import load_model, save_model
+from wordlab.progress import Progress
 from wordlab.vocab import Vocab
 
 KIND = "elmo"
@@ -62,7 +64,7 @@ class Elmo:
         return next(self.bilm.parameters()).device
 
     def save(self, directory: str | os.PathLike) -> Path:
-        """Write model.npz, model.json and vocab.txt into `directory`."""
+        """Write model.wordlab and vocab.txt into `directory`."""
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         arrays = {n: t.detach().cpu().numpy() for n, t in self.bilm.state_dict().items()}
@@ -87,13 +89,13 @@ class Elmo:
         config = ElmoConfig.from_dict(settings["config"])
         vocab = Vocab.load(d / "vocab.txt")
         if settings["n_classes"] != n_classes(vocab.words):
-            raise WordlabError(f"{d / 'vocab.txt'} does not match {d / 'model.json'}")
+            raise WordlabError(f"{d / 'vocab.txt'} does not match {d / 'model.wordlab'}")
         bilm = BiLM(config, settings["n_classes"])
         try:
             bilm.load_state_dict({k: torch.from_numpy(v) for k, v in arrays.items()}, strict=True)
         except RuntimeError as exc:
             raise WordlabError(
-                f"{d / 'model.npz'}: weights do not fit the settings ({exc})"
+                f"{d / 'model.wordlab'}: weights do not fit the settings ({exc})"
             ) from None
         bilm.to(device).eval()
         return cls(bilm, config, vocab, TextOptions(**settings["text_options"]))
@@ -210,8 +212,6 @@ class Elmo:
         progress: bool = False,
     ) -> dict[str, float]:
         """Forward, backward and joint perplexity of the model on a text file (or encoded corpus)."""
-        from wordlab.elmo.train import evaluate
-
         corpus = load_corpus(text, self.text_options, cache_dir=cache_dir, progress=progress)
         stream = TokenStream.from_corpus(corpus, self.vocab.words, self.config.max_chars)
         return evaluate(
@@ -289,6 +289,63 @@ class ElmoEmbedder:
             spec.get("name", "elmo"),
             spec.get("skip_foreign", False),  # taggers saved before the option read everything
         )
+
+
+# -- batches and perplexity (shared with training) ----------------------------------------------
+def to_tensors(batch: Batch, device: torch.device) -> list[torch.Tensor]:
+    """A batch's arrays as tensors on `device` (character ids as int64 for the embedding)."""
+    return [
+        torch.from_numpy(np.ascontiguousarray(a)).to(device)
+        for a in (
+            batch.chars.astype(np.int64),
+            batch.fwd_rows,
+            batch.fwd_targets.astype(np.int64),
+            batch.fwd_weights,
+            batch.bwd_rows,
+            batch.bwd_targets.astype(np.int64),
+            batch.bwd_weights,
+        )
+    ]
+
+
+def evaluate(
+    model: BiLM,
+    stream: TokenStream,
+    batch_size: int,
+    unroll: int,
+    device: torch.device | str = "cpu",
+    progress: bool = False,
+) -> dict[str, float]:
+    """Forward and backward perplexity over a stream, states carried as in training, no dropout."""
+    batch_size = max(1, min(batch_size, len(stream) // (unroll + 1)))
+    batcher = StreamBatcher(stream, batch_size, unroll)
+    dev = torch.device(device)
+    model.eval()
+    state = model.zero_state(batch_size, dev)
+    ll_f = ll_b = n_f = n_b = 0.0
+    with (
+        torch.no_grad(),
+        Progress(
+            batcher.n_batches * batcher.tokens_per_batch, "perplexity", "tok", progress
+        ) as bar,
+    ):
+        for k in range(batcher.n_batches):
+            chars, fr, ft, fw, br, bt, bw = to_tensors(batcher.batch(k), dev)
+            words = model.encoder(chars)
+            f_out, f_state = model.run_direction(words[fr], False, state[0])
+            b_out, b_state = model.run_direction(words[br], True, state[1])
+            state = (f_state, b_state)
+            a, n = model.log_likelihood(f_out[-1], ft, fw)
+            ll_f, n_f = ll_f + float(a), n_f + float(n)
+            a, n = model.log_likelihood(b_out[-1], bt, bw)
+            ll_b, n_b = ll_b + float(a), n_b + float(n)
+            bar.update(batcher.tokens_per_batch)
+    return {
+        "ppl_fwd": math.exp(-ll_f / max(n_f, 1.0)),
+        "ppl_bwd": math.exp(-ll_b / max(n_b, 1.0)),
+        "ppl": math.exp(-(ll_f + ll_b) / max(n_f + n_b, 1.0)),
+        "tokens": int(n_f),
+    }
 
 
 register_embedder_kind(KIND, ElmoEmbedder.from_spec)

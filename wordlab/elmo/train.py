@@ -3,8 +3,11 @@ parallel streams, checkpoints every N minutes, exact resume, held-out perplexity
 
 A run's folder holds `checkpoint.pt` (weights, optimizer, carried LSTM states, RNG state and
 position: only tensors and plain numbers, read back with `torch.load(weights_only=True)`),
-`checkpoint.json` (settings), the usable model (`model.npz`, `model.json`, `vocab.txt`, written
+`checkpoint.json` (settings), the usable model (`model.wordlab`, `vocab.txt`, written
 with every checkpoint) and `train_log.jsonl` (one line per checkpoint).
+
+This module uses `wordlab.elmo.model` (the model it builds, batches as tensors, perplexity); the
+model never imports training.
 """
 
 from __future__ import annotations
@@ -16,14 +19,13 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from wordlab.corpus import EncodedCorpus, TextOptions, load_corpus
 from wordlab.elmo.bilm import BiLM, State
 from wordlab.elmo.config import ElmoConfig
-from wordlab.elmo.data import Batch, StreamBatcher, TokenStream, n_classes
-from wordlab.elmo.model import Elmo
+from wordlab.elmo.data import StreamBatcher, TokenStream, n_classes
+from wordlab.elmo.model import Elmo, evaluate, to_tensors
 from wordlab.errors import WordlabError
 from wordlab.fileio import atomic_open, atomic_path
 from wordlab.progress import Progress
@@ -33,21 +35,7 @@ CHECKPOINT = "checkpoint.pt"
 CHECKPOINT_SETTINGS = "checkpoint.json"
 LOG = "train_log.jsonl"
 
-
-def to_tensors(batch: Batch, device: torch.device) -> list[torch.Tensor]:
-    """A batch's arrays as tensors on `device` (character ids as int64 for the embedding)."""
-    return [
-        torch.from_numpy(np.ascontiguousarray(a)).to(device)
-        for a in (
-            batch.chars.astype(np.int64),
-            batch.fwd_rows,
-            batch.fwd_targets.astype(np.int64),
-            batch.fwd_weights,
-            batch.bwd_rows,
-            batch.bwd_targets.astype(np.int64),
-            batch.bwd_weights,
-        )
-    ]
+__all__ = ["evaluate", "train_elmo"]  # evaluate lives in elmo.model, also importable from here
 
 
 def _detach(state: tuple[State, State]) -> tuple[State, State]:
@@ -214,43 +202,3 @@ def train_elmo(
     save(not stopped)
     model.eval()
     return elmo
-
-
-def evaluate(
-    model: BiLM,
-    stream: TokenStream,
-    batch_size: int,
-    unroll: int,
-    device: torch.device | str = "cpu",
-    progress: bool = False,
-) -> dict[str, float]:
-    """Forward and backward perplexity over a stream, states carried as in training, no dropout."""
-    batch_size = max(1, min(batch_size, len(stream) // (unroll + 1)))
-    batcher = StreamBatcher(stream, batch_size, unroll)
-    dev = torch.device(device)
-    model.eval()
-    state = model.zero_state(batch_size, dev)
-    ll_f = ll_b = n_f = n_b = 0.0
-    with (
-        torch.no_grad(),
-        Progress(
-            batcher.n_batches * batcher.tokens_per_batch, "perplexity", "tok", progress
-        ) as bar,
-    ):
-        for k in range(batcher.n_batches):
-            chars, fr, ft, fw, br, bt, bw = to_tensors(batcher.batch(k), dev)
-            words = model.encoder(chars)
-            f_out, f_state = model.run_direction(words[fr], False, state[0])
-            b_out, b_state = model.run_direction(words[br], True, state[1])
-            state = (f_state, b_state)
-            a, n = model.log_likelihood(f_out[-1], ft, fw)
-            ll_f, n_f = ll_f + float(a), n_f + float(n)
-            a, n = model.log_likelihood(b_out[-1], bt, bw)
-            ll_b, n_b = ll_b + float(a), n_b + float(n)
-            bar.update(batcher.tokens_per_batch)
-    return {
-        "ppl_fwd": math.exp(-ll_f / max(n_f, 1.0)),
-        "ppl_bwd": math.exp(-ll_b / max(n_b, 1.0)),
-        "ppl": math.exp(-(ll_f + ll_b) / max(n_f + n_b, 1.0)),
-        "tokens": int(n_f),
-    }

@@ -1,7 +1,8 @@
 """Scoring word vectors: word similarity, word analogy (and NER, in `wordlab.evaluation.ner`).
 
 `evaluate_similarity(vectors, path)` and `evaluate_analogy(vectors, path)` agree with gensim's
-`evaluate_word_pairs` / `evaluate_word_analogies`; the readers live in `datasets`.
+`evaluate_word_pairs` / `evaluate_word_analogies` (which `Vectors` answers in gensim's shapes,
+through `gensim_api`); the readers live in `datasets`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ _EXPORTS = {
     "SectionScore": "wordlab.evaluation.analogy",
     "read_similarity": "wordlab.evaluation.datasets",
     "read_analogies": "wordlab.evaluation.datasets",
+    "Correlation": "wordlab.evaluation.gensim_api",
 }
 
 __all__ = sorted(_EXPORTS)

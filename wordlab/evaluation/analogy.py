@@ -32,7 +32,7 @@ from scipy.linalg import blas
 from wordlab.errors import WordlabError
 from wordlab.evaluation.datasets import AnalogyDataset, read_analogies
 from wordlab.evaluation.similarity import known_words
-from wordlab.vectors import Vectors
+from wordlab.vectors import COSMUL_EPS, Vectors, cosmul_scores
 
 METHODS = ("3cosadd", "3cosmul")
 _TOP = 5  # gensim looks at the five best answers
@@ -41,7 +41,6 @@ _BLOCK = 64  # columns per block when searching for the best answers
 _BATCH_SCORES = 1 << 24  # float32 scores per batch (64 MB)
 _TABLE_SCORES = 1 << 25  # cosines of all distinct question words at once if they fit (128 MB)
 _CACHE_WORDS = 512  # exact 3CosMul cosine rows kept for reuse
-_COSMUL_EPS = 1e-6  # Levy and Goldberg 2014; gensim's most_similar_cosmul
 
 
 @dataclass
@@ -145,13 +144,6 @@ def _means_like_gensim(unit: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _cosmul_scores(cos_a: np.ndarray, cos_b: np.ndarray, cos_c: np.ndarray) -> np.ndarray:
-    """3CosMul from float32 cosines, in gensim `most_similar_cosmul`'s order of operations."""
-    pos = np.prod(np.stack([(1 + cos_b) / 2, (1 + cos_c) / 2]), axis=0)
-    neg = np.prod(np.stack([(1 + cos_a) / 2]), axis=0)
-    return pos / (neg + 0.000001)
-
-
 def _one_blas_thread():
     """Single-threaded BLAS for many small matrix-vector products, if threadpoolctl is installed.
 
@@ -186,7 +178,7 @@ def _exact_scores(
                 if len(cache) < _CACHE_WORDS:
                     cache[r] = cos
             cosines.append(cos)
-        return _cosmul_scores(*cosines)
+        return cosmul_scores(cosines[1:], cosines[:1])
 
 
 def _block_max(sims: np.ndarray, out: np.ndarray) -> None:
@@ -245,9 +237,12 @@ def _batches(vectors: Vectors, n: int, q_all: np.ndarray, method: str, batch_siz
         cos = unit[words] @ head.T
         if method == "3cosadd":
             return cos, None
+        # wordlab.vectors.cosmul_scores, split so that each question costs one multiply and one
+        # divide: cosines shifted to [0, 1] once per word, b * c / (a + eps) per question (the
+        # same float32 operations, so the same bits)
         cos += 1.0
-        cos *= 0.5  # cosines shifted to [0, 1], Levy and Goldberg's footnote
-        return cos, cos + np.float32(_COSMUL_EPS)
+        cos *= 0.5
+        return cos, cos + np.float32(COSMUL_EPS)
 
     # a test set has few distinct words (the Google set about 900): one product for all of them
     distinct_all, pos_all = np.unique(q_all[:, :3], return_inverse=True)

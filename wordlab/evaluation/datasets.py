@@ -12,6 +12,7 @@ Every malformed line is an error naming the file and line: a silently skipped li
 
 from __future__ import annotations
 
+import codecs
 import csv
 import math
 import os
@@ -64,14 +65,19 @@ def dataset_name(path: str | os.PathLike) -> str:
     return name
 
 
-def _read_lines(path: str | os.PathLike) -> list[str]:
+def _read_lines(path: str | os.PathLike, encoding: str = "utf-8") -> list[str]:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise WordlabError(f"unknown text encoding {encoding!r}") from None
     with open_binary(path) as fh:
         data = fh.read()
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig" if name == "utf-8" else encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise WordlabError(f"{path}:{line}: not valid UTF-8 ({exc.reason})") from None
+        what = "UTF-8" if name == "utf-8" else encoding
+        raise WordlabError(f"{path}:{line}: not valid {what} ({exc.reason})") from None
     return text.splitlines()
 
 
@@ -94,13 +100,16 @@ def _as_score(text: str) -> float | None:
 
 
 def read_similarity(
-    path: str | os.PathLike, delimiter: str | None = None, lowercase: bool = False
+    path: str | os.PathLike,
+    delimiter: str | None = None,
+    lowercase: bool = False,
+    encoding: str = "utf-8",
 ) -> SimilarityDataset:
     """Read `word1 word2 score` pairs (tab, space or comma separated; `#` comments; CSV header)."""
     pairs: list[tuple[str, str, float]] = []
     lines: list[int] = []
     seen_data = False
-    for line_no, raw in enumerate(_read_lines(path), start=1):
+    for line_no, raw in enumerate(_read_lines(path, encoding), start=1):
         if not raw.strip() or raw.lstrip().startswith("#"):
             continue
         fields = _split_pair_line(raw, delimiter)

@@ -45,7 +45,7 @@ class SimilarityResult:
     def oov_ratio(self) -> float:
         """Percentage of pairs with unknown words, as gensim's third return value reports it."""
         denominator = self.used if self.dummy4unknown else self.used + self.oov
-        return 100.0 * self.oov / denominator if denominator else 0.0
+        return self.oov / denominator * 100 if denominator else 0.0  # gensim's order: same bits
 
     def to_dict(self) -> dict:
         """Plain JSON-ready numbers."""
@@ -90,13 +90,17 @@ def evaluate_similarity(
     case_insensitive: bool = True,
     dummy4unknown: bool = False,
     delimiter: str | None = None,
+    encoding: str = "utf-8",
 ) -> SimilarityResult:
     """Pearson and Spearman correlation of cosines with the human scores of one dataset.
 
     Pairs with a word outside the first `restrict_vocab` words are skipped and counted, or scored
     0.0 when `dummy4unknown` (as some papers do). Defaults are gensim's.
     """
-    data = path if isinstance(path, SimilarityDataset) else read_similarity(path, delimiter)
+    if isinstance(path, SimilarityDataset):
+        data = path
+    else:
+        data = read_similarity(path, delimiter, encoding=encoding)
     known = known_words(vectors, restrict_vocab, case_insensitive)
     matrix = vectors.matrix
     gold: list[float] = []

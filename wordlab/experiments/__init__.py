@@ -3,9 +3,11 @@
     from wordlab.experiments import Config, run_experiments
     run_experiments(["vector-size"], Config(corpus=Path("enwiki.txt.xz"), out=Path("results")))
 
-Each experiment plans labelled runs (`sweeps`), the runner trains each run once with wordlab's own
-models and scores it with wordlab.evaluation (`runner`, `models`), results go to results.json, and
-every invocation rewrites the figures and report.md (`report`) from everything run so far.
+Each experiment is a module (`vector_size`, `window`, `corpus_size`, `training_time`, `methods`,
+`sparsity`, `ner`; listed in `catalog`, sharing `common`) that plans labelled runs and summarizes
+them; the runner keeps each run's record once (`runner`), `models` trains it with wordlab's own
+models and scores it with wordlab.evaluation, results go to results.json, and every invocation
+rewrites the figures and report.md (`report`) from everything run so far.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def run_experiments(
     The grid level is `level` when given, "quick" with config.quick, otherwise the densest whose
     estimated time fits config.budget (or "full" with no budget). Returns results.json's data.
     """
-    from wordlab.experiments.sweeps import EXPERIMENTS
+    from wordlab.experiments.catalog import EXPERIMENTS
 
     unknown = [n for n in names if n not in EXPERIMENTS]
     if unknown:
@@ -131,8 +133,10 @@ def _single_threaded_blas():
 
 
 def _run(names: list[str], config: Config, level: str | None, command: str) -> dict[str, Any]:
+    from wordlab.experiments import models
+    from wordlab.experiments.catalog import EXPERIMENTS
+    from wordlab.experiments.common import LEVELS
     from wordlab.experiments.report import section_to_dict, write_report
-    from wordlab.experiments.sweeps import EXPERIMENTS, LEVELS
 
     runner = Runner(config)
     runnable = list(names)
@@ -179,7 +183,7 @@ def _run(names: list[str], config: Config, level: str | None, command: str) -> d
     figures = Path(config.out) / "figures"
     for name in runnable:
         for _, spec in planned[name]:
-            runner.run(spec)
+            runner.run(spec, models.execute)
         section = EXPERIMENTS[name].summarize(runner, level, planned[name], figures)
         runner.data["experiments"][name] = {**section_to_dict(section), "level": level}
         runner.save()

@@ -3,17 +3,29 @@
 Each function returns the JSON-ready part of a run's record: its timings and its scores. Training
 time is what the paper's Fig. 4 plots: for GloVe, counting + shuffling + the epochs so far; for
 word2vec, the training loop (vocabulary and tables excluded, as for GloVe's vocabulary).
+
+GloVe's stages are wordlab's own (`Runner.vocab`, `count_cooccurrences`, `shuffle_records`,
+`GloVe.fit_cooccurrences`), with the options of the `GloVeSettings` the model trains with. The
+one difference from `GloVe.fit` is that a shuffled co-occurrence file is counted once per corpus
+and window and shared by every GloVe and SVD run that needs it.
 """
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from wordlab.cooccur import CooccurSettings, count_cooccurrences, shuffle_records
 from wordlab.errors import WordlabError
 from wordlab.experiments.runner import Runner, Spec
 from wordlab.experiments.svd import context_matrix, svd_vectors, transform
+from wordlab.fileio import atomic_open
+from wordlab.models.glove import GloVe, GloVeSettings
 from wordlab.vectors import Vectors
+from wordlab.vocab import Vocab
 
 
 def execute(runner: Runner, spec: Spec) -> dict[str, Any]:
@@ -30,32 +42,148 @@ def execute(runner: Runner, spec: Spec) -> dict[str, Any]:
     return handlers[spec.kind](runner, spec)
 
 
+# -- GloVe: the shared co-occurrence file, then training ------------------------------------------
+def glove_settings(runner: Runner, window: int, symmetric: bool, **model: Any) -> dict[str, Any]:
+    """GloVe keyword settings for a run: the folder's vocabulary, threads and seed, plus `model`."""
+    c = runner.config
+    return dict(
+        window=window, symmetric=symmetric, min_count=c.min_count, max_vocab=c.max_vocab,
+        threads=c.threads, seed=c.seed, **model,
+    )  # fmt: skip
+
+
+def cooccurrences(
+    runner: Runner, words: int | None, window: int, symmetric: bool
+) -> dict[str, Any]:
+    """Shuffled GloVe co-occurrence records for a corpus prefix and window, counted once and cached.
+
+    Counted and shuffled as `GloVe.fit` would with these settings. Returns the shuffled file, the
+    vocabulary, the number of non-zero entries and the seconds counting and shuffling took
+    (charged to GloVe's training time).
+    """
+    c = runner.config
+    name = f"{'all' if words is None else words}-w{window}-{'sym' if symmetric else 'left'}"
+    name += f"-min{c.min_count}-max{c.max_vocab or 0}"
+    folder = runner.cache / "cooccur" / name
+    meta_path, shuffled = folder / "meta.json", folder / "cooccurrence.shuf.bin"
+    corpus = runner.corpus(words)
+    vocab = runner.vocab(words)
+    if meta_path.exists() and shuffled.exists():
+        return {**json.loads(meta_path.read_text()), "file": shuffled, "vocab": vocab}
+    folder.mkdir(parents=True, exist_ok=True)
+    raw = folder / "cooccurrence.bin"
+    s = GloVeSettings(**glove_settings(runner, window, symmetric))
+    counting = CooccurSettings(
+        window=s.window, symmetric=s.symmetric, distance_weighting=s.distance_weighting,
+        memory=s.memory, threads=s.threads,
+    )  # fmt: skip
+    t0 = time.perf_counter()
+    stats = count_cooccurrences(corpus, vocab, raw, counting, progress=c.progress)
+    t1 = time.perf_counter()
+    shuffle_records(raw, shuffled, s.memory, s.seed)
+    t2 = time.perf_counter()
+    raw.unlink()
+    meta = {
+        "entries": int(stats.entries),
+        "tokens": int(stats.tokens),
+        "vocab_size": len(vocab),
+        "count_seconds": t1 - t0,
+        "shuffle_seconds": t2 - t1,
+    }
+    with atomic_open(meta_path, "w") as fh:
+        json.dump(meta, fh, indent=1)
+    return {**meta, "file": shuffled, "vocab": vocab}
+
+
+def train_glove(runner: Runner, spec: Spec, score: bool = True) -> tuple[Vectors, dict[str, Any]]:
+    """GloVe for a spec on the shared co-occurrences: its vectors and its per-epoch record.
+
+    With `score`, the vectors are scored after each epoch count in the spec's `checkpoints` and
+    at the end, all in one training pass (scoring is not training time).
+    """
+    p = spec.params
+    symmetric = p.get("symmetric", True)
+    co = cooccurrences(runner, spec.words, p["window"], symmetric)
+    settings = glove_settings(runner, p["window"], symmetric, dim=p["dim"], epochs=p["epochs"])
+    wanted = set(p.get("checkpoints", ())) | {p["epochs"]} if score else set()
+    base = co["count_seconds"] + co["shuffle_seconds"]
+    seconds: list[float] = []
+    costs: list[float] = []
+    points: list[dict[str, Any]] = []
+
+    def after_epoch(cost: float, epoch_seconds: float, vectors: Callable[[], Vectors]) -> None:
+        costs.append(float(cost))
+        seconds.append(float(epoch_seconds))
+        if len(seconds) in wanted:
+            points.append(
+                {
+                    "epochs": len(seconds),
+                    "train_seconds": base + sum(seconds),
+                    "cost": costs[-1],
+                    "scores": runner.evaluate(vectors()),
+                }
+            )
+
+    vectors = _train_glove_epochs(
+        settings, co["file"], co["vocab"], runner.config.progress, after_epoch
+    )
+    record = {
+        "vocab_size": len(co["vocab"]),
+        "entries": co["entries"],
+        "cooccur_seconds": co["count_seconds"],
+        "shuffle_seconds": co["shuffle_seconds"],
+        "epoch_seconds": seconds,
+        "costs": costs,
+        "train_seconds": base + sum(seconds),
+    }
+    if score:
+        record.update(checkpoints=points, scores=points[-1]["scores"])
+    return vectors, record
+
+
+def _train_glove_epochs(
+    settings: dict[str, Any],
+    records: Path,
+    vocab: Vocab,
+    progress: bool,
+    after_epoch: Callable[[float, float, Callable[[], Vectors]], None],
+) -> Vectors:
+    """Train GloVe on a shuffled co-occurrence file: the one place that calls GloVe's trainer.
+
+    `after_epoch(cost, seconds, vectors)` runs after every epoch with the epoch's mean cost, its
+    training seconds and a function that builds the vectors as they are then.
+    """
+
+    class AfterEpoch:  # a trainer callback (models.base): called with the model after each epoch
+        def on_epoch_end(self, model: GloVe) -> None:
+            after_epoch(model.losses[-1], model.epoch_seconds[-1], lambda: model.wv)
+
+    model = GloVe(**settings, progress=progress, callbacks=[AfterEpoch()])
+    model.fit_cooccurrences(records, vocab)
+    return model.wv
+
+
 def train_vectors(runner: Runner, spec: Spec) -> tuple[Vectors, dict[str, Any]]:
     """Train the vectors a spec names (glove, word2vec sg/cbow, fasttext) and return them with stats."""
     from wordlab.models.fasttext import FastText, FastTextSettings
-    from wordlab.models.glove import GloVe
     from wordlab.models.word2vec import Word2Vec
 
     p, c = spec.params, runner.config
     model = p["model"]
     if model == "glove":
-        co = runner.cooccurrences(spec.words, p["window"], p.get("symmetric", True))
-        glove = GloVe(
-            dim=p["dim"], window=p["window"], symmetric=p.get("symmetric", True),
-            min_count=c.min_count, max_vocab=c.max_vocab, epochs=p["epochs"],
-            threads=c.threads, seed=c.seed,
-        )  # fmt: skip
-        glove.train(co["file"], co["vocab"], progress=c.progress)
-        seconds = co["count_seconds"] + co["shuffle_seconds"] + sum(glove.epoch_seconds)
-        return glove.vectors, {"train_seconds": seconds, "vocab_size": len(co["vocab"])}
+        vectors, record = train_glove(runner, spec, score=False)
+        return vectors, {
+            "train_seconds": record["train_seconds"],
+            "vocab_size": record["vocab_size"],
+        }
     if model in ("sg", "cbow"):
         w2v = Word2Vec(
-            model, dim=p["dim"], window=p["window"], negative=p.get("negative", 5),
+            model=model, dim=p["dim"], window=p["window"], negative=p.get("negative", 5),
             epochs=p["epochs"], min_count=c.min_count, max_vocab=c.max_vocab,
             threads=c.threads, seed=c.seed, progress=c.progress,
         )  # fmt: skip
         w2v.fit(runner.corpus(spec.words))
-        return w2v.vectors, {"train_seconds": w2v.stats["train_seconds"]}
+        return w2v.wv, {"train_seconds": sum(w2v.epoch_seconds)}
     if model == "fasttext":
         settings = FastTextSettings(
             model="sg", dim=p["dim"], window=p["window"], epochs=p["epochs"],
@@ -63,44 +191,13 @@ def train_vectors(runner: Runner, spec: Spec) -> tuple[Vectors, dict[str, Any]]:
             threads=c.threads, seed=c.seed,
         )  # fmt: skip
         ft = FastText(settings, progress=c.progress).fit(runner.corpus(spec.words))
-        return ft.vectors, {"train_seconds": ft.stats["train_seconds"]}
+        return ft.wv, {"train_seconds": sum(ft.epoch_seconds)}
     raise WordlabError(f"unknown vectors model {model!r}")
 
 
 def run_glove(runner: Runner, spec: Spec) -> dict[str, Any]:
     """GloVe from the cached co-occurrences, scored after each epoch count in `checkpoints`."""
-    from wordlab.models.glove import GloVe
-
-    p, c = spec.params, runner.config
-    symmetric = p.get("symmetric", True)
-    co = runner.cooccurrences(spec.words, p["window"], symmetric)
-    model = GloVe(
-        dim=p["dim"], window=p["window"], symmetric=symmetric, min_count=c.min_count,
-        max_vocab=c.max_vocab, epochs=p["epochs"], threads=c.threads, seed=c.seed,
-    )  # fmt: skip
-    base = co["count_seconds"] + co["shuffle_seconds"]
-    points = []
-    for k in sorted(set(p.get("checkpoints", ())) | {p["epochs"]}):
-        model.train(co["file"], co["vocab"], epochs=k, progress=c.progress)
-        points.append(
-            {
-                "epochs": k,
-                "train_seconds": base + sum(model.epoch_seconds),
-                "cost": model.costs[-1],
-                "scores": runner.evaluate(model.vectors),
-            }
-        )
-    return {
-        "vocab_size": len(co["vocab"]),
-        "entries": co["entries"],
-        "cooccur_seconds": co["count_seconds"],
-        "shuffle_seconds": co["shuffle_seconds"],
-        "epoch_seconds": list(model.epoch_seconds),
-        "costs": list(model.costs),
-        "train_seconds": points[-1]["train_seconds"],
-        "checkpoints": points,
-        "scores": points[-1]["scores"],
-    }
+    return train_glove(runner, spec)[1]
 
 
 def run_word2vec(runner: Runner, spec: Spec) -> dict[str, Any]:
@@ -112,7 +209,7 @@ def run_word2vec(runner: Runner, spec: Spec) -> dict[str, Any]:
 def run_svd(runner: Runner, spec: Spec) -> dict[str, Any]:
     """An SVD baseline (SVD, SVD-S, SVD-L) of the co-occurrences restricted to frequent contexts."""
     p = spec.params
-    co = runner.cooccurrences(spec.words, p["window"], True)
+    co = cooccurrences(runner, spec.words, p["window"], True)
     vocab = co["vocab"]
     t0 = time.perf_counter()
     matrix = transform(context_matrix(co["file"], len(vocab), p["contexts"]), p["method"])
@@ -134,7 +231,7 @@ def run_svd(runner: Runner, spec: Spec) -> dict[str, Any]:
 def run_cooccur(runner: Runner, spec: Spec) -> dict[str, Any]:
     """Count co-occurrences only: the number of non-zero entries |X| for the sparsity analysis."""
     p = spec.params
-    co = runner.cooccurrences(spec.words, p["window"], p.get("symmetric", True))
+    co = cooccurrences(runner, spec.words, p["window"], p.get("symmetric", True))
     return {
         "tokens": co["tokens"],
         "entries": co["entries"],
@@ -146,8 +243,8 @@ def run_cooccur(runner: Runner, spec: Spec) -> dict[str, Any]:
 def run_ner_config(runner: Runner, spec: Spec) -> dict[str, Any]:
     """One NER configuration (the discrete baseline or one vectors type) on CoNLL-2003."""
     from wordlab.evaluation.ner import NerSettings, run_ner
-    from wordlab.evaluation.ner_data import read_conll
-    from wordlab.evaluation.ner_embedders import StaticEmbedder
+    from wordlab.evaluation.ner.conll import read_conll
+    from wordlab.evaluation.ner.embedders import StaticEmbedder
 
     p, c = spec.params, runner.config
     if c.ner_dir is None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from wordlab.experiments import paper
-from wordlab.experiments.sweeps import Section
+from wordlab.experiments.common import Section
 from wordlab.fileio import atomic_open
 
 

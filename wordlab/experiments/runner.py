@@ -5,6 +5,7 @@ text built from those, so the same run asked for by two experiments (GloVe at 10
 10 is in three of them) is trained once, and a run already in `results.json` is never repeated:
 an interrupted sweep resumes where it stopped. `results.json` is rewritten atomically after every
 run. Intermediate files (encoded corpora, prefixes, co-occurrence counts) live in `OUT/cache/`.
+What a run trains is not decided here: `Runner.run` is given the function that executes a spec.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import os
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,6 @@ from typing import Any
 import numpy as np
 
 from wordlab import __version__
-from wordlab.cooccur import CooccurSettings, count_cooccurrences, shuffle_records
 from wordlab.corpus import EncodedCorpus, TextOptions, iter_text_chunks, load_corpus
 from wordlab.errors import WordlabError
 from wordlab.fileio import atomic_open
@@ -123,6 +124,9 @@ def validate(data: dict[str, Any]) -> list[str]:
     return problems
 
 
+Execute = Callable[["Runner", Spec], dict[str, Any]]  # trains and scores one spec: its record
+
+
 class Runner:
     """Runs specs once each, keeps their records in OUT/results.json, and stops at the deadline."""
 
@@ -217,20 +221,22 @@ class Runner:
         """True once the budget is spent: no new run starts after that."""
         return self.deadline is not None and time.monotonic() > self.deadline
 
-    def run(self, spec: Spec) -> dict[str, Any] | None:
-        """The record of `spec`: stored, or computed now (None when the budget is spent)."""
+    def run(self, spec: Spec, execute: Execute) -> dict[str, Any] | None:
+        """The record of `spec`: stored, or computed now by `execute` (None once the budget is spent).
+
+        `execute(runner, spec)` trains and scores (experiments.models.execute); it is passed in so
+        that this bookkeeping does not depend on the models.
+        """
         done = self.record(spec)
         if done is not None:
             return done
         if self.out_of_time():
             return None
-        from wordlab.experiments import models
-
         if self.config.progress:
             print(f"[experiment] {spec.key}", flush=True)
         started = _now()
         t0 = time.perf_counter()
-        result = models.execute(self, spec)
+        result = execute(self, spec)
         rec = {
             "key": spec.key,
             "kind": spec.kind,
@@ -268,43 +274,6 @@ class Runner:
     def vocab(self, words: int | None = None) -> Vocab:
         """The vocabulary every model of a corpus shares (--min-count, --max-vocab)."""
         return Vocab.from_corpus(self.corpus(words), self.config.min_count, self.config.max_vocab)
-
-    def cooccurrences(self, words: int | None, window: int, symmetric: bool) -> dict[str, Any]:
-        """Shuffled GloVe co-occurrence records for a corpus and window, counted once and cached.
-
-        Returns the shuffled file, the vocabulary, the number of non-zero entries and the seconds
-        counting and shuffling took (charged to GloVe's training time).
-        """
-        c = self.config
-        name = f"{'all' if words is None else words}-w{window}-{'sym' if symmetric else 'left'}"
-        name += f"-min{c.min_count}-max{c.max_vocab or 0}"
-        folder = self.cache / "cooccur" / name
-        meta_path = folder / "meta.json"
-        corpus = self.corpus(words)
-        vocab = self.vocab(words)
-        if meta_path.exists():
-            meta = json.loads(meta_path.read_text())
-            if (folder / "cooccurrence.shuf.bin").exists():
-                return {**meta, "file": folder / "cooccurrence.shuf.bin", "vocab": vocab}
-        folder.mkdir(parents=True, exist_ok=True)
-        raw = folder / "cooccurrence.bin"
-        t0 = time.perf_counter()
-        settings = CooccurSettings(window=window, symmetric=symmetric, threads=c.threads)
-        stats = count_cooccurrences(corpus, vocab, raw, settings, progress=c.progress)
-        t1 = time.perf_counter()
-        shuffle_records(raw, folder / "cooccurrence.shuf.bin", settings.memory, c.seed)
-        t2 = time.perf_counter()
-        raw.unlink()
-        meta = {
-            "entries": int(stats.entries),
-            "tokens": int(stats.tokens),
-            "vocab_size": len(vocab),
-            "count_seconds": t1 - t0,
-            "shuffle_seconds": t2 - t1,
-        }
-        with atomic_open(meta_path, "w") as fh:
-            json.dump(meta, fh, indent=1)
-        return {**meta, "file": folder / "cooccurrence.shuf.bin", "vocab": vocab}
 
     # -- scoring --------------------------------------------------------------------------------
     def evaluate(self, vectors: Any) -> dict[str, Any]:

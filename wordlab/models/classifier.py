@@ -14,24 +14,36 @@ start with `label_prefix` (default `__label__`), anywhere on a line; one example
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from wordlab.errors import WordlabError
-from wordlab.fileio import open_binary, require_file
 from wordlab.kernels import fasttext as K
-from wordlab.modelio import load_model, save_model
-from wordlab.models.fasttext import run_threads
+from wordlab.modelio import pack_words, unpack_words
+from wordlab.models.base import Trainer
+from wordlab.models.labelled import (
+    Examples,
+    TestResult,
+    Tokens,
+    decode,
+    encode,
+    precision_recall,
+    read_tokens,
+    tokenize_bytes,
+)
+from wordlab.models.threads import job_seed
 from wordlab.subwords import BOW, EOW, pack_strings
+from wordlab.vectors import Vectors
 from wordlab.vocab import huffman_codes, noise_table
 
-EOS = b"</s>"
 LOSSES = ("softmax", "hs", "ns", "ova")
 _LOSS_CODE = {"softmax": 0, "hs": 1, "ns": 2, "ova": 3}
 KIND = "fasttext-classifier"
+JOB_EXAMPLES = 2048  # examples per job: a checkpoint can fall between any two
 
 
 @dataclass
@@ -52,7 +64,9 @@ class ClassifierSettings:
     lr_update_rate: int = 100
     label_prefix: str = "__label__"
     threads: int = 2
-    seed: int = 0
+    seed: int = 1
+    shuffle: bool = True  # a new order of the examples each epoch (fastText reads file order)
+    encoding_errors: str = "strict"  # invalid UTF-8: stop naming the byte offset, or "replace"
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -68,107 +82,45 @@ class ClassifierSettings:
             raise WordlabError(f"--minn ({self.minn}) must not exceed --maxn ({self.maxn})")
         if not self.label_prefix:
             raise WordlabError("--label-prefix must not be empty")
+        if self.encoding_errors not in ("strict", "replace"):
+            raise WordlabError(
+                f"--encoding-errors must be strict or replace, not {self.encoding_errors!r}"
+            )
 
     @property
     def rows_bucket(self) -> int:
         """Hash buckets actually allocated: none when there are no word or character n-grams."""
         return self.bucket if (self.word_ngrams > 1 or self.maxn > 0) else 0
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ClassifierSettings:
-        """Settings from a saved model's JSON, ignoring unknown keys."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
 
-
-@dataclass
-class TestResult:
-    """fastText's `test` output: examples scored, precision at k, recall at k."""
-
-    n: int
-    precision: float
-    recall: float
-    k: int = 1
-
-    def __str__(self) -> str:
-        return f"N\t{self.n}\nP@{self.k}\t{self.precision:.3f}\nR@{self.k}\t{self.recall:.3f}"
-
-
-@dataclass
-class _Examples:
-    in_ptr: np.ndarray
-    inputs: np.ndarray
-    lab_ptr: np.ndarray
-    labels: np.ndarray
-    ntokens: np.ndarray
-
-
-# ----------------------------------------------------------------------------------------------
-# Reading labelled text (bytes throughout: fastText splits on ASCII whitespace and hashes bytes)
-
-
-@dataclass
-class _Tokens:
-    """A text as distinct-string ids per token (id 0 is the end-of-line token `</s>`)."""
-
-    tok: np.ndarray  # int32, one per token
-    distinct: list[bytes]
-    hashes: np.ndarray  # uint32 fastText hash of each distinct string
-    counts: np.ndarray  # int64 occurrences of each distinct string
-
-
-_EOS_ARRAY = np.frombuffer(EOS, dtype=np.uint8).copy()
-
-
-def _tokenize(data: bytes) -> _Tokens:
-    """Tokens of UTF-8 text as fastText reads them (ASCII whitespace; a newline is `</s>`)."""
-    buf = np.frombuffer(data, dtype=np.uint8)
-    tok, starts, ends, hashes, counts = K.tokenize(buf, _EOS_ARRAY)
-    distinct = [EOS] + [
-        data[a:b] for a, b in zip(starts[1:].tolist(), ends[1:].tolist(), strict=True)
-    ]
-    return _Tokens(tok, distinct, hashes, counts)
-
-
-def _read_tokens(path: str | os.PathLike, what: str = "training file") -> _Tokens:
-    require_file(path, what)
-    with open_binary(path) as fh:
-        data = fh.read()
-    return _tokenize(data)
-
-
-def _decode(b: bytes) -> str:
-    return b.decode("utf-8", "surrogateescape")
-
-
-def _encode(s: str) -> bytes:
-    return s.encode("utf-8", "surrogateescape")
-
-
-class Classifier:
+class Classifier(Trainer):
     """fastText-style supervised classifier: fit on a labelled file, predict, test, save, load."""
 
-    def __init__(self, settings: ClassifierSettings | None = None, **overrides: Any) -> None:
-        base = asdict(settings) if settings is not None else {}
-        base.update(overrides)
-        self.settings = ClassifierSettings(**base)
+    kind = KIND
+    settings_class = ClassifierSettings
+    unit = "tok"
+
+    def __init__(self, settings: ClassifierSettings | None = None, **kwargs: Any) -> None:
+        super().__init__(settings, **kwargs)
         self.words: list[str] = []
         self.word_counts = np.zeros(0, dtype=np.int64)
         self.labels: list[str] = []
         self.label_counts = np.zeros(0, dtype=np.int64)
         self.wi: np.ndarray | None = None
         self.wo: np.ndarray | None = None
-        self.loss_history: list[float] = []
+        self.tokens_done = 0
         self._word_index: dict[bytes, int] = {}
         self._label_index: dict[bytes, int] = {}
+        self._ex: Examples | None = None
+        self._order: tuple[int, np.ndarray] | None = None
 
     # -- data ------------------------------------------------------------------------------------
 
-    def _build_dictionary(self, tokens: _Tokens, path: str | os.PathLike) -> None:
+    def _build_dictionary(self, tokens: Tokens, path: str | os.PathLike) -> None:
         s = self.settings
         counts = tokens.counts
         distinct = tokens.distinct
-        prefix = _encode(s.label_prefix)
+        prefix = encode(s.label_prefix)
         is_label = np.fromiter((d.startswith(prefix) for d in distinct), bool, len(distinct))
         is_label[0] = False  # </s>
         word_ids = np.flatnonzero(~is_label & (counts >= s.min_count)).tolist()
@@ -185,22 +137,22 @@ class Classifier:
         cl = counts.tolist()
         word_ids.sort(key=lambda i: (-cl[i], distinct[i]))
         label_ids.sort(key=lambda i: (-cl[i], distinct[i]))
-        self.words = [_decode(distinct[i]) for i in word_ids]
+        self.words = [decode(distinct[i]) for i in word_ids]
         self.word_counts = counts[word_ids].astype(np.int64)
-        self.labels = [_decode(distinct[i]) for i in label_ids]
+        self.labels = [decode(distinct[i]) for i in label_ids]
         self.label_counts = counts[label_ids].astype(np.int64)
         self._index()
 
     def _index(self) -> None:
-        self._word_index = {_encode(w): i for i, w in enumerate(self.words)}
-        self._label_index = {_encode(w): i for i, w in enumerate(self.labels)}
+        self._word_index = {encode(w): i for i, w in enumerate(self.words)}
+        self._label_index = {encode(w): i for i, w in enumerate(self.labels)}
 
-    def _examples(self, tokens: _Tokens) -> _Examples:
+    def _examples(self, tokens: Tokens) -> Examples:
         """Examples (input rows, label ids) of a token stream, against this model's dictionary."""
         s = self.settings
         tok, distinct = tokens.tok, tokens.distinct
         nwords = len(self.words)
-        prefix = _encode(s.label_prefix)
+        prefix = encode(s.label_prefix)
         kind = np.zeros(len(distinct), dtype=np.int8)
         label = np.full(len(distinct), -1, dtype=np.int32)
         word = np.full(len(distinct), -1, dtype=np.int32)
@@ -216,7 +168,7 @@ class Classifier:
         # rows of each distinct token: its own row if known, then its character n-grams
         use_sub = s.maxn > 0 and s.rows_bucket > 0
         bracketed = [
-            BOW + _decode(d) + EOW if (use_sub and kind[i] == 0) else ""
+            BOW + decode(d) + EOW if (use_sub and kind[i] == 0) else ""
             for i, d in enumerate(distinct)
         ]
         buf, offsets = pack_strings(bracketed)
@@ -243,7 +195,7 @@ class Classifier:
             s.word_ngrams,
             s.rows_bucket,
         )
-        return _Examples(in_ptr, inputs, lab_ptr, labels, ntok)
+        return Examples(in_ptr, inputs, lab_ptr, labels, ntok)
 
     # -- training --------------------------------------------------------------------------------
 
@@ -262,19 +214,20 @@ class Classifier:
             codes, points, offsets = huffman_codes(self.label_counts)
         return noise, codes, points, offsets
 
-    def fit(self, path: str | os.PathLike, progress: bool = True) -> Classifier:
-        """Train on a fastText-format file (one example per line, labels marked by the prefix)."""
+    def fit(  # type: ignore[override]
+        self,
+        corpus: str | os.PathLike | Iterable[str | Sequence[str]],
+        epochs: int | None = None,
+        *,
+        checkpoint: str | os.PathLike | None = None,
+        checkpoint_minutes: float | None = None,
+    ) -> Classifier:
+        """Train on a fastText-format file, or on lines (strings or token lists) in memory."""
+        self._reset()
+        tokens, name = self._read_corpus(corpus)
+        self._build_dictionary(tokens, name)
+        self._use_examples(tokens, name)
         s = self.settings
-        tokens = _read_tokens(path)
-        if tokens.tok.shape[0] == 0:
-            raise WordlabError(f"{path}: the training file is empty")
-        self._build_dictionary(tokens, path)
-        ex = self._examples(tokens)
-        del tokens
-        n_ex = ex.ntokens.shape[0]
-        usable = np.count_nonzero((np.diff(ex.in_ptr) > 0) & (np.diff(ex.lab_ptr) > 0))
-        if usable == 0:
-            raise WordlabError(f"{path}: no line has both a label and a word")
         rng = np.random.default_rng(s.seed)
         rows = len(self.words) + s.rows_bucket
         # fastText: input rows uniform in (-1/dim, 1/dim), output rows zero
@@ -283,23 +236,109 @@ class Classifier:
         self.wi -= np.float32(1.0 / s.dim)
         out_rows = len(self.labels) - 1 if s.loss == "hs" else len(self.labels)
         self.wo = np.zeros((max(out_rows, 1), s.dim), dtype=np.float32)
-        noise, codes, points, offsets = self._loss_tables()
-        total = int(ex.ntokens.sum())
-        threads = max(1, min(s.threads, n_ex))
-        bounds = np.linspace(0, n_ex, threads + 1).astype(np.int64)
-        prog = np.zeros((threads, 8), dtype=np.int64)  # padded rows: no false sharing
-        losses = np.zeros((threads, 8), dtype=np.float64)
+        self.tokens_done = 0
+        self._progress_rows()
+        return self._train_for(epochs, checkpoint, checkpoint_minutes)  # type: ignore[return-value]
 
-        def work(t: int) -> None:
-            K.train_supervised(
-                self.wi, self.wo, ex.in_ptr, ex.inputs, ex.lab_ptr, ex.labels, ex.ntokens,
-                int(bounds[t]), int(bounds[t + 1]), s.epochs, s.lr, total,
-                _LOSS_CODE[s.loss], noise, s.neg, codes, points, offsets,
-                s.seed + t + 1, s.lr_update_rate, prog, losses, t,
-            )  # fmt: skip
+    def _read_corpus(self, corpus: Any) -> tuple[Tokens, str]:
+        """Tokens of a training file or of lines in memory, and a name for messages."""
+        if isinstance(corpus, (str, os.PathLike)):
+            self._corpus_source = {"path": str(Path(corpus).resolve())}
+            return read_tokens(corpus, errors=self.settings.encoding_errors), str(corpus)
+        if isinstance(corpus, bytes):
+            raise WordlabError("a corpus is a path or an iterable of lines, not bytes")
+        self._corpus_source = None
+        try:
+            lines = [line if isinstance(line, str) else " ".join(line) for line in corpus]
+        except TypeError:
+            raise WordlabError(
+                f"a corpus is a path or an iterable of lines, not {type(corpus).__name__}"
+            ) from None
+        data = "".join(line.replace("\n", " ") + "\n" for line in lines)
+        return tokenize_bytes(encode(data)), "the training lines"
 
-        self.loss_history = run_threads(work, threads, prog, losses, s.epochs * total, progress)
-        return self
+    def _use_examples(self, tokens: Tokens, name: str) -> None:
+        if tokens.tok.shape[0] == 0:
+            raise WordlabError(f"{name}: the training file is empty")
+        ex = self._examples(tokens)
+        usable = np.count_nonzero((np.diff(ex.in_ptr) > 0) & (np.diff(ex.lab_ptr) > 0))
+        if usable == 0:
+            raise WordlabError(f"{name}: no line has both a label and a word")
+        self._ex = ex
+        self._total_tokens = int(ex.ntokens.sum())
+        self._tables = self._loss_tables()
+        self._order = None
+
+    def _attach(self, corpus: Any) -> None:
+        if corpus is None and self._ex is not None:
+            return
+        if corpus is None:
+            if not self._corpus_source:
+                raise WordlabError(
+                    "this model was fitted on lines in memory; pass them again: train(corpus=...)"
+                )
+            corpus = self._corpus_source["path"]
+        tokens, name = self._read_corpus(corpus)
+        self._use_examples(tokens, name)
+        self._progress_rows()
+
+    def _progress_rows(self) -> None:
+        """Per-thread counters the kernels publish to (padded rows: no false sharing)."""
+        self._prog = np.zeros((self.settings.threads, 8), dtype=np.int64)
+        self._prog[0, 0] = self.tokens_done
+        self._losses = np.zeros((self.settings.threads, 8), dtype=np.float64)
+
+    def _trained(self) -> bool:
+        return self.wi is not None
+
+    def _n_jobs(self, epoch: int) -> int:
+        if self._prog.shape[0] < self.settings.threads:
+            self.tokens_done = int(self._prog[:, 0].sum())
+            self._progress_rows()
+        n = self._ex.ntokens.shape[0]
+        if self._order is None or self._order[0] != epoch:
+            # a new order of the examples each epoch: sorted files (all of one label, then the
+            # next) train as well as shuffled ones; fixed by (seed, epoch), so runs repeat
+            order = np.arange(n, dtype=np.int64)
+            if self.settings.shuffle:
+                order = np.random.default_rng([self.settings.seed, epoch]).permutation(n)
+            self._order = (epoch, order)
+        return -(-n // JOB_EXAMPLES)
+
+    def _epoch_units(self) -> float:
+        return float(self._total_tokens)
+
+    @property
+    def learning_rate(self) -> float:
+        """fastText's linearly decayed rate at the current point of the schedule."""
+        s = self.settings
+        if self._ex is None:
+            return s.lr
+        done = int(self._prog[:, 0].sum())
+        return s.lr * max(1.0 - done / (s.epochs * self._total_tokens), 0.0)
+
+    def _run_job(self, epoch: int, job: int, worker: int) -> Sequence[float]:
+        s, ex = self.settings, self._ex
+        first = job * JOB_EXAMPLES
+        last = min(first + JOB_EXAMPLES, ex.ntokens.shape[0])
+        words0 = self._prog[worker, 0]
+        loss0, terms0 = self._losses[worker, 0], self._losses[worker, 1]
+        noise, codes, points, offsets = self._tables
+        K.train_supervised(
+            self.wi, self.wo, ex.in_ptr, ex.inputs, ex.lab_ptr, ex.labels, ex.ntokens,
+            self._order[1], first, last, s.lr, float(s.epochs * self._total_tokens),
+            _LOSS_CODE[s.loss], noise, s.neg, codes, points, offsets,
+            job_seed(s.seed, epoch, job), s.lr_update_rate, self._prog, self._losses, worker,
+        )  # fmt: skip
+        return (
+            self._losses[worker, 0] - loss0,
+            self._losses[worker, 1] - terms0,
+            float(self._prog[worker, 0] - words0),
+        )
+
+    def _make_vectors(self) -> Vectors:
+        """The words' input rows (the classifier's word embeddings)."""
+        return Vectors(self.words, self.wi[: len(self.words)], self.word_counts)
 
     # -- prediction ------------------------------------------------------------------------------
 
@@ -308,7 +347,7 @@ class Classifier:
             raise WordlabError("the classifier is not trained (call fit or load a model)")
 
     def _predict_examples(
-        self, ex: _Examples, k: int, threshold: float
+        self, ex: Examples, k: int, threshold: float
     ) -> tuple[np.ndarray, np.ndarray]:
         self._require_trained()
         if k < 1:
@@ -331,8 +370,8 @@ class Classifier:
         self._require_trained()
         if isinstance(texts, str):
             texts = [texts]
-        data = b"".join(_encode(t).replace(b"\n", b" ") + b"\n" for t in texts)
-        ex = self._examples(_tokenize(data))
+        data = b"".join(encode(t).replace(b"\n", b" ") + b"\n" for t in texts)
+        ex = self._examples(tokenize_bytes(data))
         top, prob = self._predict_examples(ex, k, threshold)
         return [
             [(self.labels[j], float(p)) for j, p in zip(row, prow, strict=True) if j >= 0]
@@ -344,7 +383,7 @@ class Classifier:
     ) -> list[list[tuple[str, float]]]:
         """predict() on every line of a file (plain, .gz, .bz2, .xz)."""
         self._require_trained()
-        ex = self._examples(_read_tokens(path, "input file"))
+        ex = self._examples(read_tokens(path, "input file"))
         top, prob = self._predict_examples(ex, k, threshold)
         return [
             [(self.labels[j], float(p)) for j, p in zip(row, prow, strict=True) if j >= 0]
@@ -354,7 +393,7 @@ class Classifier:
     def test(self, path: str | os.PathLike, k: int = 1, threshold: float = 0.0) -> TestResult:
         """fastText's test: N examples with labels, precision at k and recall at k."""
         self._require_trained()
-        tokens = _read_tokens(path, "test file")
+        tokens = read_tokens(path, "test file")
         if tokens.tok.shape[0] == 0:
             raise WordlabError(f"{path}: the test file is empty")
         ex = self._examples(tokens)
@@ -363,57 +402,40 @@ class Classifier:
 
     # -- files -----------------------------------------------------------------------------------
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the model (`path.npz` + `path.json`) with its settings and dictionary."""
-        self._require_trained()
-        wbuf, woff = pack_strings(self.words)
-        lbuf, loff = pack_strings(self.labels)
+    def _state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         arrays = {
             "wi": self.wi,
             "wo": self.wo,
-            "word_bytes": wbuf,
-            "word_offsets": woff,
+            "words": pack_words(self.words),
             "word_counts": self.word_counts,
-            "label_bytes": lbuf,
-            "label_offsets": loff,
+            "labels": pack_words(self.labels),
             "label_counts": self.label_counts,
         }
-        save_model(path, arrays, {"kind": KIND, **asdict(self.settings)})
+        done = int(self._prog[:, 0].sum()) if self._ex is not None else self.tokens_done
+        return arrays, {"tokens_done": done}
 
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> Classifier:
-        """Read a model written by save()."""
-        arrays, settings = load_model(path, KIND)
-        clf = cls(ClassifierSettings.from_dict(settings))
-        clf.wi = arrays["wi"]
-        clf.wo = arrays["wo"]
-        clf.words = _unpack(arrays["word_bytes"], arrays["word_offsets"])
-        clf.word_counts = arrays["word_counts"]
-        clf.labels = _unpack(arrays["label_bytes"], arrays["label_offsets"])
-        clf.label_counts = arrays["label_counts"]
-        clf._index()
-        return clf
+    def _restore(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        self.wi = np.ascontiguousarray(arrays["wi"])
+        self.wo = np.ascontiguousarray(arrays["wo"])
+        if "words" in arrays:
+            self.words = unpack_words(arrays["words"])
+            self.labels = unpack_words(arrays["labels"])
+        else:  # wordlab 0.1's layout
+            self.words = _unpack(arrays["word_bytes"], arrays["word_offsets"])
+            self.labels = _unpack(arrays["label_bytes"], arrays["label_offsets"])
+        self.word_counts = arrays["word_counts"]
+        self.label_counts = arrays["label_counts"]
+        self.tokens_done = int(meta.get("tokens_done", 0))
+        self._index()
+
+    def _export(self, path: str | os.PathLike, format: str) -> Path:  # noqa: A002
+        if format != "fasttext":
+            raise WordlabError(f"Classifier models save as 'wordlab' or 'fasttext', not {format!r}")
+        from wordlab.fasttext_format import fasttext_bin_from_model
+
+        return fasttext_bin_from_model(self, path)
 
 
 def _unpack(buf: np.ndarray, offsets: np.ndarray) -> list[str]:
     data = buf.tobytes()
-    return [_decode(data[a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
-
-
-def precision_recall(
-    top: np.ndarray, lab_ptr: np.ndarray, labels: np.ndarray, has_input: np.ndarray, k: int
-) -> TestResult:
-    """fastText's Meter: over examples with labels and input, P = hits / predicted, R = hits / gold."""
-    n = predicted = gold = hits = 0
-    for e in range(top.shape[0]):
-        gold_e = labels[lab_ptr[e] : lab_ptr[e + 1]]
-        if gold_e.size == 0 or not has_input[e]:
-            continue
-        n += 1
-        pred = top[e][top[e] >= 0]
-        predicted += pred.size
-        gold += gold_e.size
-        hits += int(np.isin(pred, gold_e).sum())
-    if n == 0:
-        raise WordlabError("no test line has both a label and a known word")
-    return TestResult(n, hits / predicted if predicted else 0.0, hits / gold if gold else 0.0, k)
+    return [decode(data[a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]

@@ -4,10 +4,10 @@ A word is represented by its own input row and the rows of its character n-grams
 characters of `<word>`, hashed into `bucket` rows, see wordlab.subwords); its vector is the mean
 of those rows, so a word never seen in training still gets a vector from its n-grams.
 
-    ft = FastText(FastTextSettings(model="sg", minn=3, maxn=6)).fit("corpus.txt")
-    ft.vectors                       # Vectors of the vocabulary (what fastText writes to .vec)
-    ft.word_vector("unseenword")     # from its n-grams
-    ft.save("out/model.bin"); FastText.load("out/model.bin")
+    ft = FastText(model="sg", minn=3, maxn=6).fit("corpus.txt")
+    ft.wv["king"], ft.wv["unseenword"]      # the second built from its n-grams
+    ft.save("ft.wordlab"); FastText.load("ft.wordlab")
+    ft.save("ft.bin", format="fasttext")    # fastText's own .bin (gensim and fastText read it)
 
 The numeric work is in wordlab.kernels.fasttext, with the objectives of wordlab.kernels.objectives
 (the same ones word2vec and the classifier use).
@@ -16,29 +16,27 @@ The numeric work is in wordlab.kernels.fasttext, with the objectives of wordlab.
 from __future__ import annotations
 
 import os
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from wordlab.corpus import EncodedCorpus, TextOptions, load_corpus
+from wordlab.corpus import EncodedCorpus
 from wordlab.errors import WordlabError
 from wordlab.kernels import fasttext as K
-from wordlab.modelio import load_model, save_model
-from wordlab.progress import Progress
-from wordlab.subwords import ngram_rows, pack_strings, subword_table
+from wordlab.modelio import pack_words, unpack_words
+from wordlab.models.base import Trainer
+from wordlab.models.threads import job_seed
+from wordlab.subwords import ngram_rows, subword_table
 from wordlab.vectors import Vectors
 from wordlab.vocab import Vocab, huffman_codes, keep_probabilities, noise_table
 
 MODELS = ("sg", "cbow")
 LOSSES = ("ns", "hs", "softmax")
 _LOSS_CODE = {"softmax": K.SOFTMAX, "hs": K.HS, "ns": K.NS}
-KIND = "fasttext"
-MODEL_NAME = "model.bin"  # the model inside an output folder: model.bin.npz + model.bin.json
+JOB_TOKENS = 1 << 16  # tokens per job: a checkpoint can fall between any two
 
 
 @dataclass
@@ -61,7 +59,7 @@ class FastTextSettings:
     ns_exponent: float = 0.5  # noise ~ count**ns_exponent (fastText 0.5; word2vec, gensim 0.75)
     lr_update_rate: int = 100
     threads: int = 2
-    seed: int = 0
+    seed: int = 1
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -87,46 +85,58 @@ class FastTextSettings:
         """Hash buckets allocated: none when maxn == 0 (plain word vectors, as fastText)."""
         return self.bucket if self.maxn > 0 else 0
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> FastTextSettings:
-        """Settings from a saved model's JSON, ignoring unknown keys."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+
+class SubwordVectors(Vectors):
+    """Vectors of the vocabulary that also answer any other word from its character n-grams."""
+
+    def __init__(self, model: FastText, matrix: np.ndarray) -> None:
+        super().__init__(model.vocab.words, matrix, model.vocab.counts)
+        self._model = model
+
+    def __contains__(self, word: object) -> bool:
+        """True for any word with a vector: a known word, or one with n-grams (as gensim's)."""
+        return isinstance(word, str) and (
+            super().__contains__(word) or self._model.subword_rows(word).size > 0
+        )
+
+    def get_vector(self, key: str, norm: bool = False) -> np.ndarray:
+        """The vector of any word: its row if known, else the mean of its n-gram rows."""
+        if super().__contains__(key):
+            return super().get_vector(key, norm=norm)
+        rows = self._model.subword_rows(key)
+        if rows.size == 0:
+            raise WordlabError(f"word {key!r} is unknown and has no character n-grams")
+        v = self._model.word_vector(key)
+        return v / max(float(np.linalg.norm(v)), 1e-12) if norm else v
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        if isinstance(key, str):
+            return self.get_vector(key)
+        return np.vstack([self.get_vector(k) for k in key])
 
 
-class FastText:
+class FastText(Trainer):
     """Trainer and trained model of fastText subword vectors."""
 
-    def __init__(
-        self, settings: FastTextSettings | None = None, progress: bool = True, **overrides: Any
-    ) -> None:
-        base = asdict(settings) if settings is not None else {}
-        base.update(overrides)
-        self.settings = FastTextSettings(**base)
-        self.progress = progress
+    kind = "fasttext"
+    settings_class = FastTextSettings
+
+    def __init__(self, settings: FastTextSettings | None = None, **kwargs: Any) -> None:
+        super().__init__(settings, **kwargs)
         self.vocab: Vocab | None = None
         self.wi: np.ndarray | None = None
         self.wo: np.ndarray | None = None
         self.sub_ptr: np.ndarray | None = None
         self.sub_ids: np.ndarray | None = None
-        self.loss_history: list[float] = []
-        self.stats: dict[str, float] = {}
+        self.tokens_done = 0  # known tokens read over the whole run (the lr schedule)
+        self._corpus: EncodedCorpus | None = None
 
     # -- training --------------------------------------------------------------------------------
-
-    def fit(
-        self,
-        corpus: str | os.PathLike | EncodedCorpus,
-        text_options: TextOptions | None = None,
-    ) -> FastText:
-        """Train on a text file (encoded once and cached), an encoded folder or an EncodedCorpus."""
+    def _prepare(self, corpus: EncodedCorpus) -> None:
         s = self.settings
-        start = time.perf_counter()
-        enc = load_corpus(corpus, text_options or TextOptions(), progress=self.progress)
-        vocab = Vocab.from_corpus(enc, s.min_count, s.max_vocab)
-        self.vocab = vocab
-        nwords = len(vocab)
-        self.sub_ptr, self.sub_ids = subword_table(vocab.words, s.minn, s.maxn, s.rows_bucket)
+        self.vocab = Vocab.from_corpus(corpus, s.min_count, s.max_vocab)
+        nwords = len(self.vocab)
+        self.sub_ptr, self.sub_ids = subword_table(self.vocab.words, s.minn, s.maxn, s.rows_bucket)
         rng = np.random.default_rng(s.seed)
         # fastText: input rows uniform in (-1/dim, 1/dim), output rows zero
         wi = rng.random((nwords + s.rows_bucket, s.dim), dtype=np.float32)
@@ -134,64 +144,94 @@ class FastText:
         wi -= np.float32(1.0 / s.dim)
         self.wi = wi
         self.wo = np.zeros((nwords - 1 if s.loss == "hs" else nwords, s.dim), dtype=np.float32)
-        noise = (
-            noise_table(vocab.counts, s.ns_exponent) if s.loss == "ns" else np.zeros(1, np.int32)
+        self.tokens_done = 0
+        self._use_corpus(corpus)
+
+    def _attach(self, corpus: Any) -> None:
+        if corpus is not None:
+            enc = self._encoded(corpus, None, None)
+        elif self._corpus is not None:
+            return
+        else:
+            enc = self._reload_corpus()
+        s = self.settings
+        if Vocab.from_corpus(enc, s.min_count, s.max_vocab).words != list(self.vocab.words):
+            raise WordlabError("the corpus given does not give this model's vocabulary")
+        self._use_corpus(enc)
+
+    def _use_corpus(self, corpus: EncodedCorpus) -> None:
+        """Tables that follow from the vocabulary and the corpus: rebuilt, never saved."""
+        s = self.settings
+        counts = self.vocab.counts
+        self._corpus = corpus
+        self._tokens = np.asarray(corpus.tokens)
+        self._line_starts = np.ascontiguousarray(corpus.line_starts, dtype=np.int64)
+        self._keep = keep_probabilities(counts, s.sample)
+        self._noise = (
+            noise_table(counts, s.ns_exponent) if s.loss == "ns" else np.zeros(1, np.int32)
         )
         if s.loss == "hs":
-            codes, points, offsets = huffman_codes(vocab.counts)
+            self._codes, self._points, self._offsets = huffman_codes(counts)
         else:
-            codes, points, offsets = (
-                np.zeros(1, np.uint8),
-                np.zeros(1, np.int32),
-                np.zeros(2, np.int64),
-            )
-        keep = keep_probabilities(vocab.counts, s.sample)
-        tokens = np.asarray(enc.tokens)
-        line_starts = np.ascontiguousarray(enc.line_starts, dtype=np.int64)
-        train_words = int(vocab.counts.sum())
-        n = tokens.shape[0]
-        threads = max(1, min(s.threads, n))
-        bounds = [n * t // threads for t in range(threads + 1)]
-        prog = np.zeros((threads, 8), dtype=np.int64)
-        losses = np.zeros((threads, 8), dtype=np.float64)
+            self._codes = np.zeros(1, np.uint8)
+            self._points = np.zeros(1, np.int32)
+            self._offsets = np.zeros(2, np.int64)
+        self._train_words = int(counts.sum())
+        self._progress_rows(s.threads)
 
-        def work(t: int) -> None:
-            K.train_subwords(
-                self.wi, self.wo, tokens, line_starts, bounds[t], bounds[t + 1], nwords,
-                self.sub_ptr, self.sub_ids, keep, s.model == "sg", s.window, s.epochs, s.lr,
-                train_words, _LOSS_CODE[s.loss], noise, s.neg, codes, points, offsets,
-                s.seed + t + 1, s.lr_update_rate, prog, losses, t,
-            )  # fmt: skip
+    def _progress_rows(self, threads: int) -> None:
+        """Per-thread counters the kernels publish to (padded rows: no false sharing)."""
+        self._prog = np.zeros((threads, 8), dtype=np.int64)
+        self._prog[0, 0] = self.tokens_done
+        self._losses = np.zeros((threads, 8), dtype=np.float64)
 
-        t0 = time.perf_counter()
-        self.loss_history = run_threads(
-            work, threads, prog, losses, s.epochs * train_words, self.progress, "words"
-        )
-        elapsed = time.perf_counter() - t0
-        self.stats = {
-            "train_seconds": elapsed,
-            "total_seconds": time.perf_counter() - start,
-            "words_per_second": s.epochs * train_words / max(elapsed, 1e-9),
-            "final_loss": self.loss_history[-1] if self.loss_history else float("nan"),
-        }
-        return self
+    def _trained(self) -> bool:
+        return self.wi is not None
 
-    # -- vectors ---------------------------------------------------------------------------------
+    def _n_jobs(self, epoch: int) -> int:
+        if self._prog.shape[0] < self.settings.threads:
+            self.tokens_done = int(self._prog[:, 0].sum())
+            self._progress_rows(self.settings.threads)
+        return -(-self._corpus.n_tokens // JOB_TOKENS)
 
-    def _require_trained(self) -> None:
-        if self.wi is None or self.vocab is None:
-            raise WordlabError("the model is not trained yet: call fit() or load()")
+    def _epoch_units(self) -> float:
+        return float(self._train_words)
 
     @property
-    def vectors(self) -> Vectors:
-        """Vectors of the vocabulary: each the mean of the word's row and its n-gram rows."""
-        self._require_trained()
-        matrix = K.mean_rows_table(self.wi, self.sub_ptr, self.sub_ids)
-        return Vectors(self.vocab.words, matrix, self.vocab.counts)
+    def learning_rate(self) -> float:
+        """fastText's linearly decayed rate at the current point of the schedule."""
+        s = self.settings
+        if self._corpus is None:
+            return s.lr
+        done = int(self._prog[:, 0].sum())
+        return s.lr * max(1.0 - done / (s.epochs * self._train_words), 0.0)
+
+    def _run_job(self, epoch: int, job: int, worker: int) -> Sequence[float]:
+        s = self.settings
+        start = job * JOB_TOKENS
+        end = min(start + JOB_TOKENS, self._corpus.n_tokens)
+        words0 = self._prog[worker, 0]
+        loss0, terms0 = self._losses[worker, 0], self._losses[worker, 1]
+        K.train_subwords(
+            self.wi, self.wo, self._tokens, self._line_starts, start, end, len(self.vocab),
+            self.sub_ptr, self.sub_ids, self._keep, s.model == "sg", s.window, s.lr,
+            float(s.epochs * self._train_words), _LOSS_CODE[s.loss], self._noise, s.neg,
+            self._codes, self._points, self._offsets, job_seed(s.seed, epoch, job),
+            s.lr_update_rate, self._prog, self._losses, worker,
+        )  # fmt: skip
+        return (
+            self._losses[worker, 0] - loss0,
+            self._losses[worker, 1] - terms0,
+            float(self._prog[worker, 0] - words0),
+        )
+
+    # -- vectors ---------------------------------------------------------------------------------
+    def _make_vectors(self) -> SubwordVectors:
+        """Vectors of the vocabulary (each the mean of its rows), answering unseen words too."""
+        return SubwordVectors(self, K.mean_rows_table(self.wi, self.sub_ptr, self.sub_ids))
 
     def subword_rows(self, word: str) -> np.ndarray:
         """Input rows that make up `word`: its own row if known, then its n-gram rows."""
-        self._require_trained()
         i = self.vocab.index.get(word)
         if i is not None:
             return self.sub_ids[self.sub_ptr[i] : self.sub_ptr[i + 1]]
@@ -208,83 +248,42 @@ class FastText:
         return self.wi[rows].mean(axis=0).astype(np.float32)
 
     # -- files -----------------------------------------------------------------------------------
-
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the model (`path.npz` + `path.json`): weights, vocabulary and settings."""
-        self._require_trained()
-        wbuf, woff = pack_strings(self.vocab.words)
+    def _state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         arrays = {
             "wi": self.wi,
             "wo": self.wo,
-            "word_bytes": wbuf,
-            "word_offsets": woff,
-            "word_counts": self.vocab.counts,
+            "words": pack_words(self.vocab.words),
+            "counts": self.vocab.counts,
         }
-        return save_model(path, arrays, {"kind": KIND, **asdict(self.settings)})
+        done = int(self._prog[:, 0].sum()) if self._corpus is not None else self.tokens_done
+        return arrays, {"tokens_done": done}
+
+    def _restore(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        if "words" in arrays:
+            words = unpack_words(arrays["words"])
+            counts = arrays["counts"]
+        else:  # wordlab 0.1's layout
+            data, offs = arrays["word_bytes"].tobytes(), arrays["word_offsets"].tolist()
+            words = [data[a:b].decode("utf-8") for a, b in zip(offs[:-1], offs[1:], strict=True)]
+            counts = arrays["word_counts"]
+        self.vocab = Vocab(words, counts)
+        self.wi = np.ascontiguousarray(arrays["wi"])
+        self.wo = np.ascontiguousarray(arrays["wo"])
+        self.tokens_done = int(meta.get("tokens_done", 0))
+        s = self.settings
+        self.sub_ptr, self.sub_ids = subword_table(words, s.minn, s.maxn, s.rows_bucket)
+
+    def _export(self, path: str | os.PathLike, format: str) -> Path:  # noqa: A002
+        if format != "fasttext":
+            raise WordlabError(f"FastText models save as 'wordlab' or 'fasttext', not {format!r}")
+        from wordlab.fasttext_format import fasttext_bin_from_model
+
+        return fasttext_bin_from_model(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> FastText:
-        """Read a model written by save(); a folder means its `model.bin`."""
+        """Read a model written by save(); a folder means its `model.wordlab` (or older model.bin)."""
         p = Path(path)
         if p.is_dir():
-            p = p / MODEL_NAME
-        arrays, settings = load_model(p, KIND)
-        model = cls(FastTextSettings.from_dict(settings), progress=False)
-        data = arrays["word_bytes"].tobytes()
-        offs = arrays["word_offsets"].tolist()
-        words = [data[a:b].decode("utf-8") for a, b in zip(offs[:-1], offs[1:], strict=True)]
-        model.vocab = Vocab(words, arrays["word_counts"])
-        model.wi = arrays["wi"]
-        model.wo = arrays["wo"]
-        s = model.settings
-        model.sub_ptr, model.sub_ids = subword_table(words, s.minn, s.maxn, s.rows_bucket)
-        return model
-
-
-def run_threads(
-    work: Callable[[int], None],
-    threads: int,
-    prog: np.ndarray,
-    losses: np.ndarray,
-    total: float,
-    progress: bool,
-    unit: str = "tok",
-) -> list[float]:
-    """Run work(t) on `threads` Python threads (nogil kernels); show progress and mean loss.
-
-    Kernels publish their token counts in prog[t, 0] and (loss sum, steps) in losses[t, :2];
-    returns the running mean loss sampled about every 0.2 s (the last entry is the final one).
-    """
-    errors: list[BaseException] = []
-
-    def guarded(t: int) -> None:
-        try:
-            work(t)
-        except BaseException as exc:  # re-raised in the calling thread
-            errors.append(exc)
-
-    pool = [threading.Thread(target=guarded, args=(t,), daemon=True) for t in range(threads)]
-    history: list[float] = []
-    with Progress(total, "training", unit, progress) as bar:
-        for th in pool:
-            th.start()
-        shown = 0
-        while any(th.is_alive() for th in pool):
-            time.sleep(0.2)
-            done = int(prog[:, 0].sum())
-            steps = losses[:, 1].sum()
-            if steps:
-                history.append(float(losses[:, 0].sum() / steps))
-                bar.update(done - shown, loss=history[-1])
-            else:
-                bar.update(done - shown)
-            shown = done
-        for th in pool:
-            th.join()
-        bar.update(int(prog[:, 0].sum()) - shown)
-    if errors:
-        raise errors[0]
-    steps = losses[:, 1].sum()
-    if steps:
-        history.append(float(losses[:, 0].sum() / steps))
-    return history
+            p = p / "model" if (p / "model.wordlab").exists() else p / "model.bin"
+        return super().load(p)  # type: ignore[return-value]

@@ -13,12 +13,10 @@ thread, results vary slightly from run to run; with one thread and a seed they r
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
-import threading
-import time
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,15 +27,16 @@ from wordlab.cooccur import (
     read_records,
     shuffle_records,
 )
-from wordlab.corpus import EncodedCorpus, TextOptions, load_corpus
+from wordlab.corpus import EncodedCorpus, TextOptions
 from wordlab.errors import WordlabError
 from wordlab.kernels.glove import train_records
-from wordlab.modelio import load_model, save_model
-from wordlab.progress import Progress
+from wordlab.modelio import pack_words, unpack_words
+from wordlab.models.base import Trainer
 from wordlab.vectors import Vectors
 from wordlab.vocab import Vocab
 
 OUTPUTS = ("sum", "word", "concat")
+CHUNK_RECORDS = 1 << 20  # one job: 1M records (16 MB) read from the shuffled file
 
 
 @dataclass
@@ -60,9 +59,8 @@ class GloVeSettings:
     seed: int = 1
     output: str = "sum"  # W + W~ (glove.c's -model 2), "word" (W), "concat" ([W, W~])
 
-    def check(self) -> None:
-        """Reject impossible settings with a message naming the option."""
-        for name in ("dim", "epochs", "threads", "min_count"):
+    def __post_init__(self) -> None:
+        for name in ("dim", "epochs", "threads", "min_count", "window"):
             if getattr(self, name) < 1:
                 raise WordlabError(
                     f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}"
@@ -78,67 +76,115 @@ class GloVeSettings:
             )
 
     def cooccur_settings(self) -> CooccurSettings:
+        """The counting stage's settings (window, weighting, memory, threads)."""
         return CooccurSettings(
             self.window, self.symmetric, self.distance_weighting, self.memory, self.threads
         )
 
 
-class GloVe:
-    """A GloVe model: `GloVe(dim=100, window=10).fit("corpus.txt").vectors.most_similar("king")`."""
+class GloVe(Trainer):
+    """A GloVe model: `GloVe(dim=100, window=10).fit("corpus.txt").wv.most_similar("king")`."""
 
-    def __init__(self, settings: GloVeSettings | None = None, **kwargs) -> None:
-        known = {f.name for f in fields(GloVeSettings)}
-        unknown = set(kwargs) - known
-        if unknown:
-            raise WordlabError(f"unknown GloVe setting(s): {', '.join(sorted(unknown))}")
-        self.settings = settings or GloVeSettings(**kwargs)
-        self.settings.check()
+    kind = "glove"
+    settings_class = GloVeSettings
+    unit = "rec"
+
+    def __init__(self, settings: GloVeSettings | None = None, **kwargs: Any) -> None:
+        super().__init__(settings, **kwargs)
         self.vocab: Vocab | None = None
         self.params: np.ndarray | None = None
         self.gradsq: np.ndarray | None = None
-        self.epochs_done = 0
-        self.costs: list[float] = []
-        self.epoch_seconds: list[float] = []
+        self.records_path: Path | None = None
+        self._n_records = 0
+        self._workdir: Path | None = None
 
     # -- the whole pipeline -------------------------------------------------------------------
-    def fit(
+    def fit(  # type: ignore[override]
         self,
-        corpus: str | os.PathLike | EncodedCorpus,
+        corpus: str | os.PathLike | EncodedCorpus | Any,
+        epochs: int | None = None,
+        *,
         workdir: str | os.PathLike | None = None,
-        text: TextOptions = TextOptions(),
-        progress: bool = True,
-        on_epoch=None,
+        text: TextOptions | None = None,
+        corpus_cache: str | os.PathLike | None = None,
+        checkpoint: str | os.PathLike | None = None,
+        checkpoint_minutes: float | None = None,
     ) -> GloVe:
-        """Vocabulary, co-occurrences, shuffle and training on a text file (or encoded corpus).
+        """Vocabulary, co-occurrences, shuffle and training on a corpus (path or token lists).
 
-        Intermediate files (vocab.txt, cooccurrence.bin, cooccurrence.shuf.bin) go to `workdir`
-        when given, else to a temporary folder that is removed afterwards. `on_epoch(model)` runs
-        after every epoch (the CLI saves a checkpoint there).
+        With `workdir`, the stages' files stay there as the CLI leaves them (vocab.txt,
+        cooccurrence.bin, cooccurrence.shuf.bin, vectors.txt, model.wordlab, which is saved after
+        every epoch); without it they live in a temporary folder kept while the model lives.
         """
-        s = self.settings
-        tmp = None
-        if workdir is None:
-            tmp = tempfile.mkdtemp(prefix="wordlab-glove-")
-            workdir = tmp
-        work = Path(workdir)
-        work.mkdir(parents=True, exist_ok=True)
-        try:
-            enc = load_corpus(
-                corpus, text, cache_dir=work / "corpus" if tmp is None else None, progress=progress
-            )
-            vocab = Vocab.from_corpus(enc, s.min_count, s.max_vocab)
-            vocab.save(work / "vocab.txt")
-            count_cooccurrences(
-                enc, vocab, work / "cooccurrence.bin", s.cooccur_settings(), progress=progress
-            )
-            shuffle_records(
-                work / "cooccurrence.bin", work / "cooccurrence.shuf.bin", s.memory, s.seed
-            )
-            self.train(work / "cooccurrence.shuf.bin", vocab, progress=progress, on_epoch=on_epoch)
-        finally:
-            if tmp is not None:
-                shutil.rmtree(tmp, ignore_errors=True)
+        self._workdir = Path(workdir) if workdir is not None else None
+        if self._workdir is not None:
+            self._workdir.mkdir(parents=True, exist_ok=True)
+            checkpoint = checkpoint or self._workdir / "model"
+        super().fit(
+            corpus, epochs, text=text, corpus_cache=corpus_cache, checkpoint=checkpoint,
+            checkpoint_minutes=checkpoint_minutes,
+        )  # fmt: skip
+        if self._workdir is not None:
+            self.wv.save(self._workdir / "vectors.txt", "glove")
         return self
+
+    def fit_cooccurrences(
+        self,
+        cooccurrences: str | os.PathLike,
+        vocab: Vocab,
+        epochs: int | None = None,
+        *,
+        checkpoint: str | os.PathLike | None = None,
+        checkpoint_minutes: float | None = None,
+    ) -> GloVe:
+        """Train from scratch on a shuffled co-occurrence file and the vocabulary its ids refer to."""
+        self._reset()
+        self._use_records(cooccurrences)
+        self.initialize(vocab)
+        return self._train_for(epochs, checkpoint, checkpoint_minutes)  # type: ignore[return-value]
+
+    def _prepare(self, corpus: EncodedCorpus) -> None:
+        s = self.settings
+        if self._workdir is None:
+            self._workdir = Path(self._scratch().name)
+        work = self._workdir
+        vocab = Vocab.from_corpus(corpus, s.min_count, s.max_vocab)
+        vocab.save(work / "vocab.txt")
+        count_cooccurrences(
+            corpus, vocab, work / "cooccurrence.bin", s.cooccur_settings(), progress=self.progress
+        )
+        shuffle_records(work / "cooccurrence.bin", work / "cooccurrence.shuf.bin", s.memory, s.seed)
+        self._use_records(work / "cooccurrence.shuf.bin")
+        self.initialize(vocab)
+
+    def _scratch(self) -> Any:
+        import tempfile
+
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="wordlab-glove-")
+        return self._tmp
+
+    def _use_records(self, path: str | os.PathLike) -> None:
+        self._n_records = read_records(path).shape[0]  # checks the file; jobs read it in chunks
+        self.records_path = Path(path).resolve()
+
+    def _attach(self, corpus: Any) -> None:
+        """Find the shuffled records again; recount them from the corpus if they are gone."""
+        if corpus is None and self.records_path is not None and self.records_path.exists():
+            self._use_records(self.records_path)
+            return
+        if corpus is None and self._corpus_source is None:
+            raise WordlabError(
+                f"the co-occurrence file {self.records_path} is gone; pass the corpus: "
+                "train(corpus=...), or train from a file with fit_cooccurrences"
+            )
+        enc = self._encoded(corpus, None, None) if corpus is not None else self._reload_corpus()
+        saved = self.params, self.gradsq, self.vocab
+        self._workdir = None
+        self._prepare(enc)  # the same vocabulary and records: counting is deterministic
+        if list(saved[2].words) != list(self.vocab.words):
+            raise WordlabError("the corpus given does not give this model's vocabulary")
+        self.params, self.gradsq, self.vocab = saved
 
     # -- training -----------------------------------------------------------------------------
     def initialize(self, vocab: Vocab) -> None:
@@ -151,101 +197,46 @@ class GloVe:
             np.float32
         )
         self.gradsq = np.ones((2 * V, s.dim + 1), dtype=np.float32)
-        self.epochs_done = 0
-        self.costs = []
 
-    def train(
-        self,
-        cooccurrences: str | os.PathLike,
-        vocab: Vocab | None = None,
-        epochs: int | None = None,
-        progress: bool = True,
-        on_epoch=None,
-    ) -> GloVe:
-        """Run AdaGrad epochs over a (shuffled) co-occurrence file; continues a loaded model.
+    def _trained(self) -> bool:
+        return self.params is not None
 
-        Trains until `epochs` (default settings.epochs) epochs are done in total, so a resumed
-        model picks up at the next epoch. `on_epoch(model)` is called after each epoch.
-        """
+    def _n_jobs(self, epoch: int) -> int:
+        return -(-self._n_records // CHUNK_RECORDS)
+
+    def _epoch_units(self) -> float:
+        return float(self._n_records)
+
+    def _run_job(self, epoch: int, job: int, worker: int) -> Sequence[float]:
         s = self.settings
-        if self.params is None:
-            if vocab is None:
-                raise WordlabError("a vocabulary is needed to start training")
-            self.initialize(vocab)
-        assert self.vocab is not None and self.params is not None and self.gradsq is not None
-        n = read_records(cooccurrences).shape[0]  # checks the file; epochs read it in chunks
-        V = len(self.vocab)
-        target = epochs if epochs is not None else s.epochs
-        T = s.threads
-        bounds = [n * t // T for t in range(T + 1)]
-        while self.epochs_done < target:
-            epoch = self.epochs_done + 1
-            bar = Progress(n, f"epoch {epoch}/{target}", "rec", progress)
-            start = time.perf_counter()
-            cost, bad, out_of_range = self._run_epoch(Path(cooccurrences), bounds, bar)
-            bar.close()
-            self.epoch_seconds.append(time.perf_counter() - start)
-            cost /= n
-            if out_of_range:
-                raise WordlabError(
-                    f"{cooccurrences}: {out_of_range} records have word ids outside 1..{V}; "
-                    "the co-occurrence file does not match the vocabulary"
-                )
-            if bad or not np.isfinite(cost) or not np.isfinite(self.params).all():
-                raise WordlabError(
-                    f"training diverged in epoch {epoch}: the cost became NaN or infinite "
-                    f"({bad} non-finite updates); lower --lr or --x-max, or check the co-occurrence file"
-                )
-            self.costs.append(cost)
-            self.epochs_done = epoch
-            if progress:
-                print(
-                    f"epoch {epoch:3d}  cost {cost:.6f}  {self.epoch_seconds[-1]:.1f}s", flush=True
-                )
-            if on_epoch is not None:
-                on_epoch(self)
-        return self
-
-    def _run_epoch(self, path: Path, bounds: list[int], bar: Progress) -> tuple[float, int, int]:
-        """One epoch: thread t trains on records [bounds[t], bounds[t+1]), Hogwild.
-
-        Returns the summed (cost, non-finite records, out-of-range records).
-        """
-        s = self.settings
+        a = job * CHUNK_RECORDS
+        b = min(a + CHUNK_RECORDS, self._n_records)
+        chunk = np.fromfile(
+            self.records_path, dtype=RECORD, count=b - a, offset=a * RECORD.itemsize
+        )
         V = self.params.shape[0] // 2
-        results = [(0.0, 0, 0)] * (len(bounds) - 1)
+        cost, bad, out = train_records(
+            chunk["word1"], chunk["word2"], chunk["value"], 0, b - a, self.params, self.gradsq, V,
+            s.x_max, s.alpha, s.lr, s.grad_clip,
+        )  # fmt: skip
+        return (cost, b - a, b - a, 0.0, bad, out)
 
-        def work(t: int) -> None:
-            cost, bad, out = 0.0, 0, 0
-            for a in range(bounds[t], bounds[t + 1], 1 << 20):  # 1M records (16 MB) at a time
-                b = min(a + (1 << 20), bounds[t + 1])
-                chunk = np.fromfile(path, dtype=RECORD, count=b - a, offset=a * RECORD.itemsize)
-                c, k, o = train_records(
-                    chunk["word1"], chunk["word2"], chunk["value"], 0, b - a, self.params, self.gradsq, V,
-                    s.x_max, s.alpha, s.lr, s.grad_clip,
-                )  # fmt: skip
-                cost += c
-                bad += k
-                out += o
-                bar.update(b - a)
-            results[t] = (cost, bad, out)
-
-        if len(results) == 1:
-            work(0)
-        else:
-            workers = [threading.Thread(target=work, args=(t,)) for t in range(len(results))]
-            for w in workers:
-                w.start()
-            for w in workers:
-                w.join()
-        return tuple(sum(r[i] for r in results) for i in range(3))  # type: ignore[return-value]
+    def _check_epoch(self, acc: np.ndarray, epoch: int) -> None:
+        bad, out = int(acc[4]), int(acc[5])
+        if out:
+            raise WordlabError(
+                f"{self.records_path}: {out} records have word ids outside 1..{len(self.vocab)}; "
+                "the co-occurrence file does not match the vocabulary"
+            )
+        if bad or not np.isfinite(acc[0]) or not np.isfinite(self.params).all():
+            raise WordlabError(
+                f"training diverged in epoch {epoch + 1}: the cost became NaN or infinite "
+                f"({bad} non-finite updates); lower --lr or --x-max, or check the co-occurrence file"
+            )
 
     # -- results ------------------------------------------------------------------------------
-    @property
-    def vectors(self) -> Vectors:
+    def _make_vectors(self) -> Vectors:
         """The word vectors as configured by settings.output (W + W~ by default)."""
-        if self.params is None or self.vocab is None:
-            raise WordlabError("the model is not trained yet")
         V, d = len(self.vocab), self.settings.dim
         word, context = self.params[:V, :d], self.params[V:, :d]
         if self.settings.output == "word":
@@ -256,28 +247,21 @@ class GloVe:
             matrix = word + context
         return Vectors(list(self.vocab.words), matrix.astype(np.float32), self.vocab.counts.copy())
 
-    def save(self, path: str | os.PathLike) -> Path:
-        """Save parameters, AdaGrad state, vocabulary and settings (`path.npz` + `path.json`)."""
-        if self.params is None or self.vocab is None:
-            raise WordlabError("the model is not trained yet")
-        settings = {
-            "kind": "glove",
-            "settings": asdict(self.settings),
-            "epochs_done": self.epochs_done,
-            "costs": self.costs,
-            "words": self.vocab.words,
+    def _state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        arrays = {
+            "params": self.params,
+            "gradsq": self.gradsq,
+            "counts": self.vocab.counts,
+            "words": pack_words(self.vocab.words),
         }
-        arrays = {"params": self.params, "gradsq": self.gradsq, "counts": self.vocab.counts}
-        return save_model(path, arrays, settings)
+        return arrays, {"records": str(self.records_path) if self.records_path else None}
 
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> GloVe:
-        """Load a model saved by `save`, ready to use or to train further (exact resume)."""
-        arrays, meta = load_model(path, kind="glove")
-        model = cls(GloVeSettings(**meta["settings"]))
-        model.vocab = Vocab(list(meta["words"]), arrays["counts"])
-        model.params = np.ascontiguousarray(arrays["params"], dtype=np.float32)
-        model.gradsq = np.ascontiguousarray(arrays["gradsq"], dtype=np.float32)
-        model.epochs_done = int(meta["epochs_done"])
-        model.costs = list(meta["costs"])
-        return model
+    def _restore(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        words = unpack_words(arrays["words"]) if "words" in arrays else list(meta["words"])
+        self.vocab = Vocab(words, arrays["counts"])
+        self.params = np.ascontiguousarray(arrays["params"], dtype=np.float32)
+        self.gradsq = np.ascontiguousarray(arrays["gradsq"], dtype=np.float32)
+        if "costs" in meta and not self.losses:  # a model saved by wordlab 0.1
+            self.losses = [float(c) for c in meta["costs"]]
+        records = meta.get("records")
+        self.records_path = Path(records) if records else None

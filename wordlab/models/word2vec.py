@@ -2,28 +2,28 @@
 softmax, trained as the C tool trains them, on wordlab's encoded corpus.
 
     w2v = Word2Vec(model="sg", loss="ns", dim=100, sample=1e-4).fit("corpus.txt")
-    w2v.vectors.most_similar("king")
-    w2v.save("model/w2v")          # input + output weights and settings
-    Word2Vec.load("model/w2v")
+    w2v.wv.most_similar("king")
+    w2v.save("w2v.wordlab")          # input + output weights, settings and training state
+    Word2Vec.load("w2v.wordlab").train(epochs=1)
 
-The numeric work is in wordlab.kernels.word2vec; this module builds the tables, splits the corpus
-into jobs, runs the threads and reports progress.
+The numeric work is in wordlab.kernels.word2vec; this module builds the tables and cuts the
+corpus into jobs of JOB_TOKENS tokens, each with its own random stream, so any thread may run any
+job and a run stopped between two jobs resumes exactly.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-import time
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from wordlab.corpus import EncodedCorpus, TextOptions, load_corpus
+from wordlab.corpus import EncodedCorpus
 from wordlab.errors import WordlabError
-from wordlab.modelio import load_model, save_model
-from wordlab.progress import Progress
+from wordlab.modelio import pack_words, unpack_words
+from wordlab.models.base import Trainer
+from wordlab.models.threads import job_seed
 from wordlab.vectors import Vectors
 from wordlab.vocab import Vocab, huffman_codes, keep_probabilities, noise_table
 
@@ -32,7 +32,6 @@ LOSSES = ("ns", "hs", "both")
 # Tokens per job: small enough for a live progress bar and even thread loads, large enough
 # that the Python call per job costs nothing (about 0.1 s of training each).
 JOB_TOKENS = 1 << 17
-_MASK64 = (1 << 64) - 1
 
 
 @dataclass
@@ -76,184 +75,115 @@ class Word2VecSettings:
         return 0.025 if self.model == "sg" else 0.05
 
 
-def _job_seed(seed: int, epoch: int, job: int) -> np.uint64:
-    # splitmix64 of (seed, epoch, job): each job's random stream is fixed whatever thread runs it
-    z = (seed * 0x9E3779B97F4A7C15 + (epoch << 32) + job + 1) & _MASK64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return np.uint64(z ^ (z >> 31))
+class Word2Vec(Trainer):
+    """Trainer and trained model: `fit(corpus)` learns `.wv` (and the output weights)."""
 
+    kind = "word2vec"
+    settings_class = Word2VecSettings
 
-class Word2Vec:
-    """Trainer and trained model: `fit(corpus)` learns `.vectors` (and the output weights)."""
-
-    def __init__(
-        self,
-        model: str = "cbow",
-        loss: str = "ns",
-        *,
-        settings: Word2VecSettings | None = None,
-        progress: bool = True,
-        **kwargs: Any,
-    ) -> None:
-        if settings is None:
-            settings = Word2VecSettings(model=model, loss=loss, **kwargs)
-        elif kwargs:
-            raise WordlabError("pass either settings or keyword settings, not both")
-        self.settings = settings
-        self.progress = progress
+    def __init__(self, settings: Word2VecSettings | None = None, **kwargs: Any) -> None:
+        super().__init__(settings, **kwargs)
         self.vocab: Vocab | None = None
         self.syn0: np.ndarray | None = None
         self.syn1: np.ndarray | None = None
         self.syn1neg: np.ndarray | None = None
-        self.stats: dict[str, float] = {}
+        self.counter = np.zeros(1, dtype=np.int64)  # words read over the whole run (lr schedule)
+        self._corpus: EncodedCorpus | None = None
+
+    def _prepare(self, corpus: EncodedCorpus) -> None:
+        s = self.settings
+        vocab = Vocab.from_corpus(corpus, s.min_count, s.max_vocab)
+        v, dim = len(vocab), s.dim
+        rng = np.random.default_rng(s.seed)
+        # word2vec.c initialises input vectors uniformly in [-0.5, 0.5) / dim, outputs at zero
+        self.syn0 = ((rng.random((v, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
+        self.syn1neg = np.zeros((v if s.loss != "hs" else 1, dim), dtype=np.float32)
+        self.syn1 = np.zeros((v - 1 if s.loss != "ns" else 1, dim), dtype=np.float32)
+        self.vocab = vocab
+        self.counter[0] = 0
+        self._use_corpus(corpus)
+
+    def _attach(self, corpus: Any) -> None:
+        if corpus is not None:
+            enc = self._encoded(corpus, None, None)
+        elif self._corpus is not None:
+            return
+        else:
+            enc = self._reload_corpus()
+        if Vocab.from_corpus(enc, self.settings.min_count, self.settings.max_vocab).words != list(
+            self.vocab.words
+        ):
+            raise WordlabError("the corpus given does not give this model's vocabulary")
+        self._use_corpus(enc)
+
+    def _use_corpus(self, corpus: EncodedCorpus) -> None:
+        """Tables that follow from the vocabulary and the corpus: rebuilt, never saved."""
+        s = self.settings
+        counts = self.vocab.counts
+        self._corpus = corpus
+        self._tokens = np.asarray(corpus.tokens)
+        self._line_starts = np.ascontiguousarray(corpus.line_starts, dtype=np.int64)
+        self._keep = keep_probabilities(counts, s.sample)
+        negative = 0 if s.loss == "hs" else s.negative
+        self._noise = noise_table(counts, 0.75) if negative else np.zeros(1, dtype=np.int32)
+        if s.loss != "ns":
+            self._codes, self._points, self._offsets = huffman_codes(counts)
+        else:
+            self._codes = np.zeros(0, dtype=np.uint8)
+            self._points = np.zeros(0, dtype=np.int32)
+            self._offsets = np.zeros(1, dtype=np.int64)
+        self._train_words = int(counts.sum())
+
+    def _trained(self) -> bool:
+        return self.syn0 is not None
+
+    def _n_jobs(self, epoch: int) -> int:
+        return -(-self._corpus.n_tokens // JOB_TOKENS)
+
+    def _epoch_units(self) -> float:
+        return float(self._train_words)
 
     @property
-    def vectors(self) -> Vectors:
-        """The input vectors (what word2vec writes out) as a Vectors object."""
-        if self.syn0 is None or self.vocab is None:
-            raise WordlabError("the model is not trained yet: call fit() or load()")
-        return Vectors(self.vocab.words, self.syn0, self.vocab.counts)
+    def learning_rate(self) -> float:
+        """The C tool's linearly decayed rate at the current point of the schedule."""
+        s = self.settings
+        total = s.epochs * self._train_words if self._corpus is not None else 1.0
+        return s.learning_rate * max(1.0 - self.counter[0] / (total + 1.0), 1e-4)
 
-    def fit(
-        self,
-        corpus: str | os.PathLike | EncodedCorpus,
-        text_options: TextOptions = TextOptions(),
-    ) -> Word2Vec:
-        """Train on a text file (encoded once and cached), an encoded folder or an EncodedCorpus."""
+    def _run_job(self, epoch: int, job: int, worker: int) -> Sequence[float]:
         from wordlab.kernels.word2vec import train_range
 
         s = self.settings
-        wall_start = time.perf_counter()
-        enc = load_corpus(corpus, text_options, progress=self.progress)
-        vocab = Vocab.from_corpus(enc, s.min_count, s.max_vocab)
-        v, dim = len(vocab), s.dim
-        use_hs = s.loss in ("hs", "both")
-        negative = 0 if s.loss == "hs" else s.negative
-        train_words = int(vocab.counts.sum())
-        total_words = float(s.epochs * train_words)
+        start = job * JOB_TOKENS
+        end = min(start + JOB_TOKENS, self._corpus.n_tokens)
+        loss, pred, words = train_range(
+            self._tokens, start, end, self._line_starts, len(self.vocab), self.syn0, self.syn1,
+            self.syn1neg, self._keep, s.sample > 0, self._noise,
+            0 if s.loss == "hs" else s.negative, self._codes, self._points, self._offsets,
+            s.loss != "ns", s.model == "sg", s.cbow_mean, s.window, s.learning_rate,
+            float(s.epochs * self._train_words), self.counter, job_seed(s.seed, epoch, job),
+        )  # fmt: skip
+        return (loss, pred, words)
 
-        rng = np.random.default_rng(s.seed)
-        # word2vec.c initialises input vectors uniformly in [-0.5, 0.5) / dim, outputs at zero
-        syn0 = ((rng.random((v, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
-        syn1neg = np.zeros((v if negative else 1, dim), dtype=np.float32)
-        syn1 = np.zeros((v - 1 if use_hs else 1, dim), dtype=np.float32)
-        keep = keep_probabilities(vocab.counts, s.sample)
-        noise = noise_table(vocab.counts, 0.75) if negative else np.zeros(1, dtype=np.int32)
-        if use_hs:
-            codes, points, offsets = huffman_codes(vocab.counts)
-        else:
-            codes = np.zeros(0, dtype=np.uint8)
-            points = np.zeros(0, dtype=np.int32)
-            offsets = np.zeros(1, dtype=np.int64)
-        tokens = np.asarray(enc.tokens)
-        line_starts = np.ascontiguousarray(enc.line_starts, dtype=np.int64)
-        counter = np.zeros(1, dtype=np.int64)
-        lr0 = s.learning_rate
+    def _make_vectors(self) -> Vectors:
+        """The input vectors (what word2vec writes out)."""
+        return Vectors(self.vocab.words, self.syn0, self.vocab.counts)
 
-        n = enc.n_tokens
-        bounds = list(range(0, n, JOB_TOKENS)) + [n]
-        jobs = [
-            (epoch, j, bounds[j], bounds[j + 1])
-            for epoch in range(s.epochs)
-            for j in range(len(bounds) - 1)
-        ]
-
-        def run(job: tuple[int, int, int, int]) -> tuple[float, int, int]:
-            epoch, j, start, end = job
-            return train_range(
-                tokens, start, end, line_starts, v, syn0, syn1, syn1neg, keep, s.sample > 0,
-                noise, negative, codes, points, offsets, use_hs, s.model == "sg", s.cbow_mean,
-                s.window, lr0, total_words, counter, _job_seed(s.seed, epoch, j),
-            )  # fmt: skip
-
-        run((0, 0, 0, 0))  # compile (or load the cached kernel) before the clock starts
-        lock = threading.Lock()
-        state = {"next": 0, "loss": 0.0, "pred": 0, "stop": False}
-        errors: list[BaseException] = []
-
-        def worker() -> None:
-            try:
-                while True:
-                    with lock:
-                        i = state["next"]
-                        state["next"] += 1
-                    if i >= len(jobs) or state["stop"]:
-                        return
-                    loss, pred, _ = run(jobs[i])
-                    with lock:
-                        state["loss"] += loss
-                        state["pred"] += pred
-            except BaseException as exc:  # surfaced in the main thread
-                errors.append(exc)
-                state["stop"] = True
-
-        desc = f"word2vec {s.model}-{s.loss}"
-        train_start = time.perf_counter()
-        threads = [threading.Thread(target=worker, daemon=True) for _ in range(s.threads)]
-        with Progress(total_words, desc, unit="word", enabled=self.progress) as bar:
-            for t in threads:
-                t.start()
-            shown, last_loss, last_pred = 0, 0.0, 0
-            try:
-                while True:
-                    alive = [t for t in threads if t.is_alive()]
-                    if not alive:
-                        break
-                    alive[0].join(timeout=0.5)
-                    done = int(counter[0])
-                    with lock:
-                        loss, pred = state["loss"], state["pred"]
-                    values = {"lr": lr0 * max(1.0 - done / (total_words + 1), 1e-4)}
-                    if pred > last_pred:
-                        values["loss"] = (loss - last_loss) / (pred - last_pred)
-                        last_loss, last_pred = loss, pred
-                    bar.update(done - shown, **values)
-                    shown = done
-                bar.update(int(counter[0]) - shown)
-            except KeyboardInterrupt:
-                state["stop"] = True
-                for t in threads:
-                    t.join()
-                raise
-        if errors:
-            raise errors[0]
-        train_seconds = time.perf_counter() - train_start
-
-        self.vocab, self.syn0, self.syn1, self.syn1neg = vocab, syn0, syn1, syn1neg
-        self.stats = {
-            "train_words": float(train_words),
-            "words_processed": float(counter[0]),
-            "train_seconds": train_seconds,
-            "words_per_second": counter[0] / max(train_seconds, 1e-9),
-            "wall_seconds": time.perf_counter() - wall_start,
-            "final_loss": state["loss"] / max(state["pred"], 1),
-        }
-        return self
-
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the model (vocabulary, input and output weights, settings) as path.npz + path.json."""
-        if self.syn0 is None or self.vocab is None:
-            raise WordlabError("the model is not trained yet: nothing to save")
+    def _state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         arrays = {
-            "words": np.frombuffer("\n".join(self.vocab.words).encode("utf-8"), dtype=np.uint8),
+            "words": pack_words(self.vocab.words),
             "counts": self.vocab.counts,
             "syn0": self.syn0,
             "syn1": self.syn1,
             "syn1neg": self.syn1neg,
+            "counter": self.counter,
         }
-        meta = {"kind": "word2vec", "settings": asdict(self.settings), "stats": self.stats}
-        save_model(path, arrays, meta)
+        return arrays, {}
 
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> Word2Vec:
-        """Read a model written by `save`."""
-        arrays, meta = load_model(path, kind="word2vec")
-        known = {f.name for f in fields(Word2VecSettings)}
-        settings = Word2VecSettings(**{k: v for k, v in meta["settings"].items() if k in known})
-        model = cls(settings=settings, progress=False)
-        words = arrays["words"].tobytes().decode("utf-8").split("\n")
-        model.vocab = Vocab(words, arrays["counts"])
-        model.syn0, model.syn1, model.syn1neg = arrays["syn0"], arrays["syn1"], arrays["syn1neg"]
-        model.stats = meta.get("stats", {})
-        return model
+    def _restore(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        self.vocab = Vocab(unpack_words(arrays["words"]), arrays["counts"])
+        self.syn0 = np.ascontiguousarray(arrays["syn0"])
+        self.syn1 = np.ascontiguousarray(arrays["syn1"])
+        self.syn1neg = np.ascontiguousarray(arrays["syn1neg"])
+        if "counter" in arrays:
+            self.counter = np.array(arrays["counter"], dtype=np.int64).reshape(1)

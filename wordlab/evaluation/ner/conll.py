@@ -6,6 +6,7 @@ and blank lines between sentences. Other CoNLL-style files (CoNLL-2002's `word P
 `word NE`, IOB2 files) read the same way: the first column is the word, the last the tag, the ones
 in between are features (POS, chunk, ...). Every tag is converted to IOB2 on reading; that
 conversion is exactly how conlleval reads chunks, so it is also harmless on files already in IOB2.
+`read_for_tagging` reads the input of a trained tagger: CoNLL columns or plain text.
 """
 
 from __future__ import annotations
@@ -189,3 +190,52 @@ def write_conll(
     with atomic_open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
     return None
+
+
+def read_for_tagging(path: str | os.PathLike, n_columns: int, fmt: str = "conll") -> list[Sentence]:
+    """Read a file to tag: CoNLL columns (word, `n_columns` feature columns, optional gold tag)
+    or, with fmt="text", one whitespace-tokenized sentence per line (needs n_columns == 0)."""
+    if fmt == "text":
+        if n_columns:
+            raise WordlabError(
+                f"this tagger uses {n_columns} feature column(s) (e.g. POS, chunk); "
+                "plain text has none: give a CoNLL column file"
+            )
+        return read_text(path)
+    if fmt != "conll":
+        raise WordlabError(f"unknown input format {fmt!r}: use conll or text")
+    sentences = read_conll(path, has_tags=False)
+    have = len(sentences[0].columns[0]) if sentences else 0
+    if have not in (n_columns, n_columns + 1):
+        raise WordlabError(
+            f"{path}:{sentences[0].line}: expected the word plus {n_columns} feature column(s) "
+            f"(and optionally a gold tag), found {have} column(s) after the word"
+        )
+    if have == n_columns + 1:
+        for s in sentences:
+            gold = [c[-1] for c in s.columns]
+            for i, t in enumerate(gold):
+                if not TAG_RE.match(t):
+                    raise WordlabError(
+                        f"{path}:{s.line + i}: last column {t!r} is not O, B-TYPE or I-TYPE"
+                    )
+            s.tags = iob1_to_iob2(gold)
+            s.columns = [c[:-1] for c in s.columns]
+    return sentences
+
+
+def require_tags(sentences: Sequence[Sentence], what: str) -> None:
+    """Raise unless there are sentences and every one has gold tags (training, dev, test data)."""
+    if not sentences:
+        raise WordlabError(f"{what} has no sentences")
+    for s in sentences:
+        if s.tags is None:
+            raise WordlabError(f"{what}: sentence at line {s.line} has no gold tags")
+
+
+def column_count(sentences: Sequence[Sentence], what: str) -> int:
+    """Number of feature columns between word and tag, from the first sentence that has tokens."""
+    for s in sentences:
+        if s.columns:
+            return len(s.columns[0])
+    raise WordlabError(f"{what} has no tokens")

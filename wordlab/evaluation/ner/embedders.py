@@ -2,7 +2,7 @@
 
 An *embedder* turns sentences into one real vector per token. The tagger adds each dimension of
 the vectors at positions -k..+k around a token as a real-valued CRF feature, after multiplying
-every value by one scale factor per embedder, estimated on the training set (see `ner.py`).
+every value by one scale factor per embedder, estimated on the training set (see `features.py`).
 
 The protocol (duck-typed; nothing to inherit):
 

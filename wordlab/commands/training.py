@@ -1,0 +1,137 @@
+"""What every trainer's command shares: checkpoints and --resume, settings checks, safe saving.
+
+A trainer command checks its outputs before reading the corpus, saves a checkpoint after every
+epoch (and every --checkpoint-minutes inside long epochs) to the model file, and on --resume loads
+that file and continues: a setting on the command line that contradicts the saved model is an
+error naming both values, except the ones that may change (epochs, threads), which it reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from wordlab.errors import WordlabError
+
+MAY_CHANGE = ("epochs", "threads")
+CHECKPOINT_MINUTES = 10.0
+
+
+def add_checkpoint_options(parser: argparse.ArgumentParser) -> None:
+    """--resume and --checkpoint-minutes."""
+    g = parser.add_argument_group("checkpoints")
+    g.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the model saved in the output (after Ctrl-C, a kill, or to add --epochs)",
+    )
+    g.add_argument(
+        "--checkpoint-minutes",
+        type=float,
+        default=CHECKPOINT_MINUTES,
+        metavar="M",
+        help="also save the model every M minutes inside an epoch (default "
+        f"{CHECKPOINT_MINUTES:g}; the model is always saved after every epoch)",
+    )
+
+
+def check_output_folder(path: str | os.PathLike, option: str = "--output") -> Path:
+    """Make sure `path` is (or can become) a writable folder, before any work starts."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise WordlabError(f"{option} {out} exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".wordlab-probe-"):
+            pass
+    except OSError as exc:
+        raise WordlabError(f"{option} {out}: cannot write there ({exc.strerror or exc})") from None
+    return out
+
+
+def check_output_file(path: str | os.PathLike, option: str = "--output") -> Path:
+    """Make sure a file can be written at `path` (its folder writable, not a folder itself)."""
+    p = Path(path)
+    if p.is_dir():
+        raise WordlabError(f"{option} {p} is a folder; give a file name")
+    check_output_folder(p.parent if str(p.parent) else ".", option)
+    return p
+
+
+def resume_settings(saved: Any, given: Any, defaults: Any) -> list[str]:
+    """Check the command line's settings against a saved model's; return what changes.
+
+    A value given on the command line (not the option's default) that differs from the saved
+    one is an error naming both, unless the setting may change (epochs, threads), which is
+    adopted and reported.
+    """
+    changes, clashes = [], []
+    for f in dataclasses.fields(saved):
+        old, new, default = (
+            getattr(saved, f.name),
+            getattr(given, f.name),
+            getattr(defaults, f.name),
+        )
+        if new == old:
+            continue
+        option = "--" + f.name.replace("_", "-")
+        if f.name in MAY_CHANGE:
+            changes.append(f"{option} {old} -> {new}")
+            setattr(saved, f.name, new)
+        elif new != default:
+            clashes.append(f"{option} {new} (the saved model has {old})")
+    if clashes:
+        raise WordlabError(
+            "--resume: the command line contradicts the saved model: " + "; ".join(clashes)
+        )
+    return changes
+
+
+def start_or_resume(
+    cls: type, args: argparse.Namespace, settings: Any, model_file: Path
+) -> tuple[Any, bool]:
+    """A new model, or (with --resume) the one saved in `model_file` with its settings checked."""
+    if not args.resume:
+        return cls(settings, progress=not args.quiet), False
+    model = cls.load(model_file)
+    model.progress = not args.quiet
+    for change in resume_settings(model.settings, settings, type(settings)()):
+        print(f"resuming {model_file}: {change}", file=sys.stderr)
+    return model, True
+
+
+def train(
+    model: Any, resumed: bool, fit: Callable[[], Any], args: argparse.Namespace, model_file: Path
+) -> None:
+    """Fit a new model, or continue a resumed one up to its --epochs, checkpointing to model_file."""
+    minutes = args.checkpoint_minutes if args.checkpoint_minutes > 0 else None
+    if not resumed:
+        fit(checkpoint=model_file, checkpoint_minutes=minutes)
+    elif model.epochs_done >= model.settings.epochs:
+        print(
+            f"{model_file}: already trained for {model.epochs_done} epochs "
+            f"(--epochs {model.settings.epochs}); nothing to do",
+            file=sys.stderr,
+        )
+    else:
+        model.train(checkpoint=model_file, checkpoint_minutes=minutes)
+
+
+def save_safely(write: Callable[[Path], Any], path: Path, what: str) -> Path:
+    """Write an output; if that fails (disk full), write it to the temp folder and say where."""
+    try:
+        write(path)
+        return path
+    except OSError as exc:
+        fallback = Path(tempfile.mkdtemp(prefix="wordlab-rescued-")) / path.name
+        write(fallback)
+        raise WordlabError(
+            f"could not write the {what} to {path} ({exc.strerror or exc}); it was saved to "
+            f"{fallback} instead"
+        ) from None
