@@ -10,6 +10,16 @@ import pytest
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Hypothesis keeps its cache under pytest's temporary folder, not in the working tree.
+
+    Set before collection, where Hypothesis's plugin first writes (`.hypothesis/constants`).
+    """
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(session.config._tmp_path_factory.getbasetemp() / "hypothesis")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_corpus_cache(tmp_path_factory):
     """Tests encode corpora under a temporary WORDLAB_CACHE, never in the user's ~/.cache/wordlab.

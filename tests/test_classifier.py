@@ -13,7 +13,8 @@ import pytest
 
 from wordlab.cli import main
 from wordlab.errors import WordlabError
-from wordlab.models.classifier import Classifier, ClassifierSettings, _tokenize, precision_recall
+from wordlab.models.classifier import Classifier, ClassifierSettings
+from wordlab.models.labelled import precision_recall, tokenize_bytes
 from wordlab.subwords import fasttext_hash
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -45,8 +46,10 @@ def _synthetic(path: Path, n: int, seed: int, multi: bool = False) -> None:
 def test_learns_separable_task(tmp_path, loss):
     _synthetic(tmp_path / "train.txt", 600, 1)
     _synthetic(tmp_path / "test.txt", 200, 2)
-    clf = Classifier(dim=8, epochs=10, lr=0.5, loss=loss, word_ngrams=2, bucket=10_000)
-    clf.fit(tmp_path / "train.txt", progress=False)
+    clf = Classifier(
+        dim=8, epochs=10, lr=0.5, loss=loss, word_ngrams=2, bucket=10_000, progress=False
+    )
+    clf.fit(tmp_path / "train.txt")
     assert sorted(clf.labels) == ["__label__food", "__label__music", "__label__sport"]
     result = clf.test(tmp_path / "test.txt", k=1)
     assert result.n == 200
@@ -63,8 +66,8 @@ def test_learns_separable_task(tmp_path, loss):
 def test_one_vs_all_multilabel(tmp_path):
     _synthetic(tmp_path / "train.txt", 800, 3, multi=True)
     _synthetic(tmp_path / "test.txt", 200, 4, multi=True)
-    clf = Classifier(dim=8, epochs=10, lr=0.5, loss="ova", threads=1)
-    clf.fit(tmp_path / "train.txt", progress=False)
+    clf = Classifier(dim=8, epochs=10, lr=0.5, loss="ova", threads=1, progress=False)
+    clf.fit(tmp_path / "train.txt")
     preds = clf.predict(["sport1 sport2 food3 food4 w5", "music1 music2 w3"], k=3, threshold=0.5)
     assert {lab for lab, _ in preds[0]} == {"__label__sport", "__label__food"}
     assert [lab for lab, _ in preds[1]] == ["__label__music"]
@@ -89,7 +92,7 @@ def test_word_ngram_rows_follow_fasttext_formula():
     clf.words, clf.labels = ["</s>", "b", "a"], ["__label__x"]
     clf.word_counts, clf.label_counts = np.array([2, 1, 1]), np.array([1])
     clf._index()
-    ex = clf._examples(_tokenize(b"a __label__x b zz\n"))
+    ex = clf._examples(tokenize_bytes(b"a __label__x b zz\n"))
     # words a, b, (unknown zz: no row but still hashed), </s>; labels as label ids
     assert ex.labels.tolist() == [0] and ex.ntokens.tolist() == [5]
     toks = ["a", "b", "zz", "</s>"]
@@ -108,25 +111,27 @@ def test_word_ngram_rows_follow_fasttext_formula():
 
 def test_save_load_identical_predictions(tmp_path):
     _synthetic(tmp_path / "train.txt", 300, 5)
-    clf = Classifier(dim=6, epochs=3, loss="hs", word_ngrams=2, bucket=5000, minn=2, maxn=3)
-    clf.fit(tmp_path / "train.txt", progress=False)
-    clf.save(tmp_path / "clf.bin")
-    back = Classifier.load(tmp_path / "clf.bin")
+    clf = Classifier(
+        dim=6, epochs=3, loss="hs", word_ngrams=2, bucket=5000, minn=2, maxn=3, progress=False
+    )
+    clf.fit(tmp_path / "train.txt")
+    assert clf.save(tmp_path / "clf") == tmp_path / "clf.wordlab"
+    back = Classifier.load(tmp_path / "clf")
     assert back.settings == clf.settings
     texts = ["sport1 w3 unseen", "music9 food2 w1", "nothing known here"]
     assert back.predict(texts, k=3) == clf.predict(texts, k=3)
     assert back.predict(texts, k=3)[2] != []  # unknown words still have character n-grams
     # same seed and one thread: the same model again
-    one = dict(dim=6, epochs=2, word_ngrams=2, bucket=5000, threads=1, seed=3)
-    a = Classifier(**one).fit(tmp_path / "train.txt", progress=False)
-    b = Classifier(**one).fit(tmp_path / "train.txt", progress=False)
+    one = dict(dim=6, epochs=2, word_ngrams=2, bucket=5000, threads=1, seed=3, progress=False)
+    a = Classifier(**one).fit(tmp_path / "train.txt")
+    b = Classifier(**one).fit(tmp_path / "train.txt")
     assert np.array_equal(a.wi, b.wi) and np.array_equal(a.wo, b.wo)
 
 
 def test_cli_train_test_predict(tmp_path, monkeypatch, capsys):
     _synthetic(tmp_path / "train.txt", 300, 6)
     _synthetic(tmp_path / "test.txt", 60, 7)
-    model = str(tmp_path / "clf.bin")
+    model = str(tmp_path / "clf.wordlab")
     assert main(["classify", "train", "--input", str(tmp_path / "train.txt"), "--output", model,
                  "--word-ngrams", "2", "--dim", "10", "--epochs", "5", "--lr", "0.5",
                  "--bucket", "10000", "--quiet"]) == 0  # fmt: skip
@@ -144,13 +149,13 @@ def test_cli_train_test_predict(tmp_path, monkeypatch, capsys):
 def test_clear_errors(tmp_path, capsys):
     (tmp_path / "nolabels.txt").write_text("just words here\nand more\n")
     with pytest.raises(WordlabError, match="no labels"):
-        Classifier().fit(tmp_path / "nolabels.txt", progress=False)
+        Classifier(progress=False).fit(tmp_path / "nolabels.txt")
     (tmp_path / "empty.txt").write_text("\n\n")
     with pytest.raises(WordlabError, match="no labels|empty"):
-        Classifier().fit(tmp_path / "empty.txt", progress=False)
+        Classifier(progress=False).fit(tmp_path / "empty.txt")
     (tmp_path / "void.txt").write_text("")
     with pytest.raises(WordlabError, match="empty"):
-        Classifier().fit(tmp_path / "void.txt", progress=False)
+        Classifier(progress=False).fit(tmp_path / "void.txt")
     with pytest.raises(WordlabError, match="--loss"):
         ClassifierSettings(loss="hinge")
     assert main(["classify", "train", "--input", str(tmp_path / "nolabels.txt"),
@@ -182,7 +187,9 @@ def test_imdb_slice(tmp_path):
     rng.shuffle(lines)
     train.write_text("\n".join(lines) + "\n")
     test.write_text("\n".join(_imdb_lines("test.tsv.xz", 1000, 25)) + "\n")
-    clf = Classifier(dim=10, word_ngrams=2, epochs=10, lr=0.5, bucket=200_000, threads=2)
-    r = clf.fit(train, progress=False).test(test)
+    clf = Classifier(
+        dim=10, word_ngrams=2, epochs=10, lr=0.5, bucket=200_000, threads=2, progress=False
+    )
+    r = clf.fit(train).test(test)
     # fastText 0.9.3 with the same settings on these files: P@1 0.834 (wordlab: 0.828)
     assert r.n == 1000 and r.precision > 0.78

@@ -100,5 +100,5 @@ def test_vocab_prefix_min_count_max_vocab_and_too_small(tmp_path):
     back = Vocab.load(tmp_path / "vocab.txt")
     assert back.words == v.words and np.array_equal(back.counts, v.counts)
     (tmp_path / "bad_vocab.txt").write_text("a 3\nb\n", encoding="utf-8")
-    with pytest.raises(WordlabError, match="line 2"):
+    with pytest.raises(WordlabError, match="bad_vocab.txt:2:"):
         Vocab.load(tmp_path / "bad_vocab.txt")

@@ -146,8 +146,10 @@ TEXTS = [
 )
 def test_classifier_predicts_the_same(tmp_path, loss, extra):
     fasttext = _fasttext()
-    clf = Classifier(dim=8, epochs=3, lr=0.5, loss=loss, bucket=10_000, threads=1, **extra)
-    clf.fit(_labelled(tmp_path / "train.txt", 400, 1), progress=False)
+    clf = Classifier(
+        dim=8, epochs=3, lr=0.5, loss=loss, bucket=10_000, threads=1, progress=False, **extra
+    )
+    clf.fit(_labelled(tmp_path / "train.txt", 400, 1))
     path = fasttext_bin_from_model(clf, tmp_path / "clf.bin")
     d = read_fasttext_bin(path)
     assert d["supervised"] and d["labels"] == clf.labels and d["words"] == clf.words

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from wordlab.kernels import objectives as obj
+from wordlab.vocab import huffman_codes
 
 DIM = 6
 # The sigmoid comes from word2vec's 1000-bin table (bins 0.012 wide, slope <= 1/4), so the
@@ -134,6 +135,17 @@ def _lcg_draws(seed: int, noise: np.ndarray, k: int) -> list[int]:
     return out
 
 
+def _ns(h, g, w, target, noise, negative, lr, state, skip=False) -> float:  # noqa: ANN001
+    """Negative sampling as fastText's kernels run it: through the dispatch, drawing its noise."""
+    targets = np.array([target], dtype=np.int32)
+    drawn = np.zeros(max(negative, 1), dtype=np.int32)
+    empty_codes, empty_points = np.zeros(0, np.uint8), np.zeros(0, np.int32)
+    return obj.objective(
+        obj.NS, h, g, w, targets, 0, 1, noise, negative, drawn, empty_codes, empty_points,
+        np.zeros(1, np.int64), lr, state, np.zeros(w.shape[0], np.float32), skip,
+    )  # fmt: skip
+
+
 def test_negative_sampling_gradient_and_draws() -> None:
     h, wo = _setup(n_out=9)
     noise = np.array([1, 2, 3, 4, 5, 6, 7, 8, 8, 8], dtype=np.int32)
@@ -142,7 +154,7 @@ def test_negative_sampling_gradient_and_draws() -> None:
     draws = _lcg_draws(seed, noise, negative)
     state = np.array([seed], dtype=np.uint64)
     _check(
-        lambda h, g, w: obj.negative_sampling(h, g, w, target, noise, negative, 1.0, state),
+        lambda h, g, w: _ns(h, g, w, target, noise, negative, 1.0, state),
         _logistic_loss([target, *draws], [1] + [0] * negative),
         h,
         wo,
@@ -158,20 +170,64 @@ def _lcg_state(seed: int, steps: int) -> int:
     return r
 
 
-def test_predrawn_negative_sampling_equals_drawing_on_the_fly() -> None:
+def test_dispatch_draws_then_samples_as_word2vec_does() -> None:
+    # fastText's path (the dispatch draws) and word2vec's (noise ids drawn ahead, several steps
+    # from one buffer) run the same function: same draws, same result
     h, wo = _setup(n_out=9)
     noise = np.array([1, 2, 3, 4, 5, 6, 7, 8, 8, 0], dtype=np.int32)
     g1, g2 = np.zeros(DIM, np.float32), np.zeros(DIM, np.float32)
     w1, w2 = wo.copy(), wo.copy()
     s1, s2 = np.array([99], np.uint64), np.array([99], np.uint64)
-    l1 = obj.negative_sampling(h, g1, w1, 0, noise, 5, 0.5, s1)
+    l1 = _ns(h, g1, w1, 0, noise, 5, 0.5, s1)
     drawn = np.zeros(8, dtype=np.int32)
-    obj.draw_noise(s2, noise, drawn, 5)
-    assert drawn[:5].tolist() == _lcg_draws(99, noise, 5)
-    l2 = obj.negative_sampling_drawn(h, g2, w2, 0, drawn, 0, 5, 0.5)
+    obj.draw_noise(s2, noise, drawn[3:], 5)
+    assert drawn[3:].tolist() == _lcg_draws(99, noise, 5)
+    l2 = obj.negative_sampling(h, g2, w2, 0, drawn, 3, 8, 0.5)
     assert l1 == l2 and s1[0] == s2[0]
     np.testing.assert_array_equal(g1, g2)
     np.testing.assert_array_equal(w1, w2)
+
+
+def test_dispatch_equals_each_loss() -> None:
+    h, wo = _setup(n_out=4)
+    counts = np.array([8, 4, 2, 1], dtype=np.int64)
+    codes, points, offsets = huffman_codes(counts)
+    targets = np.array([3, 1, 2], dtype=np.int32)
+    noise = np.zeros(1, np.int32)
+    direct = {
+        obj.SOFTMAX: lambda g, w: obj.softmax(h, g, w, 1, 0.3, np.zeros(4, np.float32)),
+        obj.HS: lambda g, w: obj.hierarchical_softmax(
+            h, g, w, codes[offsets[1] : offsets[2]], points[offsets[1] : offsets[2]], 0.3
+        ),
+        obj.OVA: lambda g, w: obj.one_vs_all(h, g, w, targets[1:3], 0.3),
+    }
+    for kind, call in direct.items():
+        g1, g2 = np.zeros(DIM, np.float32), np.zeros(DIM, np.float32)
+        w1, w2 = wo.copy(), wo.copy()
+        l1 = call(g1, w1)
+        l2 = obj.objective(
+            kind, h, g2, w2, targets, 1, 3, noise, 0, np.zeros(1, np.int32), codes, points,
+            offsets, 0.3, np.array([1], np.uint64), np.zeros(4, np.float32), False,
+        )  # fmt: skip
+        assert l1 == pytest.approx(l2, rel=1e-6)
+        np.testing.assert_allclose(g1, g2, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(w1, w2, rtol=1e-6, atol=1e-7)
+        assert not np.array_equal(w2, wo)
+
+
+def test_output_probabilities_for_each_loss() -> None:
+    h, wo = _setup(n_out=4)
+    codes, points, offsets = huffman_codes(np.array([9, 5, 2, 1, 1], dtype=np.int64))
+    scores = np.zeros(5, np.float32)
+    f = wo.astype(np.float64) @ h
+    assert obj.output_probabilities(obj.SOFTMAX, h, wo, codes, points, offsets, scores) == 4
+    np.testing.assert_allclose(scores[:4], np.exp(f) / np.exp(f).sum(), rtol=1e-5)
+    for kind in (obj.NS, obj.OVA):
+        assert obj.output_probabilities(kind, h, wo, codes, points, offsets, scores) == 4
+        np.testing.assert_allclose(scores[:4], _sig(f), rtol=1e-5)
+    # hierarchical softmax: 5 labels on a tree of 4 inner nodes; the exact path products sum to 1
+    assert obj.output_probabilities(obj.HS, h, wo, codes, points, offsets, scores) == 5
+    assert float(scores.sum()) == pytest.approx(1.0, abs=1e-5)
 
 
 def test_negative_sampling_skips_a_draw_equal_to_the_target() -> None:
@@ -180,7 +236,7 @@ def test_negative_sampling_skips_a_draw_equal_to_the_target() -> None:
     grad = np.zeros(DIM, dtype=np.float32)
     w = wo.copy()
     state = np.array([5], dtype=np.uint64)
-    loss = obj.negative_sampling(h, grad, w, 2, noise, 4, 1.0, state)
+    loss = _ns(h, grad, w, 2, noise, 4, 1.0, state)
     assert loss == pytest.approx(-np.log(_sig(float(wo[2] @ h))), abs=0.006)
     np.testing.assert_array_equal(w[:2], wo[:2])
 
@@ -193,7 +249,7 @@ def test_negative_sampling_passes_the_saturation_rule_to_every_unit() -> None:
     for skip in (False, True):
         grad = np.zeros(DIM, dtype=np.float32)
         w = wo.copy()
-        obj.negative_sampling(h, grad, w, 0, noise, 2, 1.0, np.array([5], np.uint64), skip)
+        _ns(h, grad, w, 0, noise, 2, 1.0, np.array([5], np.uint64), skip)
         results[skip] = w
         assert not np.array_equal(w[0], wo[0])  # the target is not saturated: updated either way
     np.testing.assert_allclose(results[False][1], wo[1] - 2 * h, atol=1e-5)  # clamped, twice

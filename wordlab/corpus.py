@@ -78,7 +78,11 @@ class TextOptions:
 
 
 class _Interner:
-    """Provisional ids for tokens in order of first appearance (0 marks a newline), compiled."""
+    """Provisional ids for tokens in order of first appearance (0 marks a newline), compiled.
+
+    The arrays double only when a new word needs room, so memory follows the distinct words and
+    their bytes (about 40 bytes a word plus its text), not the size of the chunks read.
+    """
 
     def __init__(self) -> None:
         self.table = np.full(1 << 16, -1, dtype=np.int32)
@@ -89,42 +93,43 @@ class _Interner:
         self.n_words = 1  # id 0 is the newline mark
         self.pool_used = 0
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the word table, its arrays and the byte pool."""
+        arrays = (self.table, self.word_hash, self.word_start, self.word_len, self.pool)
+        return sum(a.nbytes for a in arrays)
+
     def ids(self, data: bytes) -> np.ndarray:
         """The ids of the tokens of `data` (0 for each newline), adding new words."""
         buf = np.frombuffer(data, dtype=np.uint8)
-        most_new = buf.shape[0] // 2 + 2
-        need_words = self.n_words + most_new
-        if need_words > self.word_hash.shape[0]:
-            size = max(need_words, 2 * self.word_hash.shape[0])
+        out = np.empty(buf.shape[0] + 1, dtype=np.int32)  # a newline byte is a token too
+        pos, n_out = 0, 0
+        while True:
+            pos, n_out, self.n_words, self.pool_used = corpus_kernels.intern_tokens(
+                buf, pos, _SEPARATOR, self.table, self.word_hash, self.word_start,
+                self.word_len, self.pool, self.n_words, self.pool_used, out, n_out,
+            )  # fmt: skip
+            if pos >= buf.shape[0]:
+                return out[:n_out]
+            self._grow(buf.shape[0] - pos)
+
+    def _grow(self, remaining: int) -> None:
+        """Double whichever of the table, the word arrays and the pool stopped the kernel."""
+        if 2 * (self.n_words + 1) > self.table.shape[0]:
+            self.table = np.full(2 * self.table.shape[0], -1, dtype=np.int32)
+            corpus_kernels.rehash(self.word_hash, self.n_words, self.table)
+        elif self.n_words + 1 > self.word_hash.shape[0]:
             for name in ("word_hash", "word_start", "word_len"):
                 old = getattr(self, name)
-                grown = np.zeros(size, dtype=old.dtype)
+                grown = np.zeros(2 * old.shape[0], dtype=old.dtype)
                 grown[: self.n_words] = old[: self.n_words]
                 setattr(self, name, grown)
-        if 2 * need_words > self.table.shape[0]:
-            self.table = np.full(1 << int(4 * need_words - 1).bit_length(), -1, dtype=np.int32)
-            corpus_kernels.rehash(self.word_hash, self.n_words, self.table)
-        if self.pool_used + buf.shape[0] > self.pool.shape[0]:
+        else:  # the pool: a new word's bytes did not fit (it is at most `remaining` bytes)
             grown = np.zeros(
-                max(self.pool_used + buf.shape[0], 2 * self.pool.shape[0]), dtype=np.uint8
+                max(2 * self.pool.shape[0], self.pool_used + remaining), dtype=np.uint8
             )
             grown[: self.pool_used] = self.pool[: self.pool_used]
             self.pool = grown
-        out = np.empty(buf.shape[0] + 1, dtype=np.int32)  # a newline byte is a token too
-        n_out, self.n_words, self.pool_used = corpus_kernels.intern_tokens(
-            buf, _SEPARATOR, self.table, self.word_hash, self.word_start, self.word_len,
-            self.pool, self.n_words, self.pool_used, out,
-        )  # fmt: skip
-        return out[:n_out]
-
-    def words(self) -> list[str]:
-        """Every word, indexed by provisional id (entry 0, the newline mark, is '')."""
-        pool = self.pool.tobytes()
-        starts, lens = self.word_start.tolist(), self.word_len.tolist()
-        return [""] + [
-            pool[starts[i] : starts[i] + lens[i]].decode("utf-8", "surrogatepass")
-            for i in range(1, self.n_words)
-        ]
 
 
 def _last_whitespace(buf: bytes | bytearray) -> int:
@@ -250,17 +255,32 @@ def _stamp(path: Path, options: TextOptions) -> _SourceStamp:
     return _SourceStamp(str(path.resolve()), st.st_size, st.st_mtime_ns, **asdict(options))
 
 
+# bytes a distinct word costs once the vocabulary is loaded as Python objects (str, list slot,
+# and while words.txt is read a Python int for its count): 115 measured on enwiki's 489k words
+_WORD_OBJECT_BYTES = 120
+# what reading takes besides the word table: the chunk as bytes, text and re-encoded bytes, its
+# ids, line marks and counts (measured: 30-40 MB). An .xz decoder's dictionary (up to 64 MB for
+# xz -9) is resident only as far as it has been filled, at most the text decoded so far.
+_READ_BYTES = 40 << 20
+_XZ_BYTES = 64 << 20
+
+
 def encode_corpus(
     path: str | os.PathLike,
     directory: str | os.PathLike,
     options: TextOptions = TextOptions(),
     progress: bool = True,
+    memory: float | None = None,
 ) -> EncodedCorpus:
     """Tokenize `path` once into `directory` (tokens.npy, lines.npy, words.txt, meta.json).
 
     A folder already holding the encoding of the same file (path, size, mtime) with the same
     options is reused as it is. One pass over the text: tokens get provisional ids in order of
-    first appearance, spilled to disk; then ids are renumbered by count in bounded chunks.
+    first appearance, spilled to disk; then ids are renumbered by count in bounded windows, read
+    and written with plain file I/O (a memory map's touched pages would count as resident).
+    Memory: the word table (about 40 bytes a distinct word plus its text) and a few chunk-sized
+    buffers; with `memory` (GB) set, a table that would outgrow it (counting the ~120 bytes a
+    word takes once loaded as Python objects) stops with an error naming the need.
     """
     src = require_file(path, "corpus file")
     out = Path(directory)
@@ -273,6 +293,9 @@ def encode_corpus(
                 return EncodedCorpus.load(out)
         except (json.JSONDecodeError, OSError):
             pass
+    if memory is not None and memory <= 0:
+        raise WordlabError(f"--memory must be positive, got {memory}")
+    budget = None if memory is None else int(memory * (1 << 30))
     out.mkdir(parents=True, exist_ok=True)
 
     interner = _Interner()
@@ -282,6 +305,7 @@ def encode_corpus(
     n_tokens = 0
     raw_path = out / "tokens.raw.tmp"
     compressed = src.suffix.lower() in (".gz", ".bz2", ".xz")
+    is_xz, text_bytes = src.suffix.lower() == ".xz", 0
     bar = Progress(None if compressed else src.stat().st_size, f"reading {src.name}", "B", progress)
     try:
         with open(raw_path, "wb") as raw:
@@ -304,45 +328,72 @@ def encode_corpus(
                 counts[:n_ids] += np.bincount(chunk_ids, minlength=n_ids)
                 chunk_ids.tofile(raw)
                 n_tokens += chunk_ids.shape[0]
+                if budget is not None:
+                    text_bytes += len(chunk)
+                    need = interner.nbytes + counts.nbytes + n_ids * _WORD_OBJECT_BYTES
+                    need += _READ_BYTES + (min(_XZ_BYTES, text_bytes) if is_xz else 0)
+                    if need > budget:
+                        raise WordlabError(
+                            f"{src}: {n_ids - 1:,} distinct words after {n_tokens:,} tokens: "
+                            f"their table and the read buffers already need about "
+                            f"{need / (1 << 20):,.0f} MB, more than --memory {memory:g} GB; "
+                            "raise --memory"
+                        )
         bar.close()
         if n_tokens == 0:
             raise WordlabError(f"{src}: the corpus is empty (no tokens)")
         line_starts_arr = np.concatenate(line_starts)
+        del line_starts
         if line_starts_arr[-1] != n_tokens:
             line_starts_arr = np.append(line_starts_arr, n_tokens)
-        words_first_seen = interner.words()
-        counts = counts[: len(words_first_seen)]
+        n_words = interner.n_words
+        counts = counts[:n_words]
         counts[0] = 0  # the newline mark
-        del interner
         # Final ids: count descending, then word, so every run orders the vocabulary alike.
-        order = sorted(
-            range(1, len(words_first_seen)), key=lambda i: (-counts[i], words_first_seen[i])
+        order = corpus_kernels.vocabulary_order(
+            counts, interner.word_start, interner.word_len, interner.pool, n_words
         )
-        order_arr = np.asarray(order, dtype=np.int64)
-        remap = np.full(len(words_first_seen), -1, dtype=np.int32)
-        remap[order_arr] = np.arange(len(order), dtype=np.int32)
-        words = [words_first_seen[i] for i in order]
-        sorted_counts = counts[order_arr]
-        raw_ids = np.memmap(raw_path, dtype=np.int32, mode="r")
-        with atomic_path(out / "tokens.npy") as tmp:
-            final = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.int32, shape=(n_tokens,))
-            step = 1 << 24
-            for start in range(0, n_tokens, step):
-                final[start : start + step] = remap[raw_ids[start : start + step]]
-            final.flush()
-            del final
-        del raw_ids
+        remap = np.full(n_words, -1, dtype=np.int32)
+        remap[order] = np.arange(order.shape[0], dtype=np.int32)
+        window = 1 << 20  # tokens renumbered at a time (4 MB in, 4 MB out)
+        ids = np.empty(window, dtype=np.int32)
+        final = np.empty(window, dtype=np.int32)
+        header = {"descr": "<i4", "fortran_order": False, "shape": (n_tokens,)}
+        with (
+            atomic_path(out / "tokens.npy") as tmp,
+            open(raw_path, "rb") as raw,
+            open(tmp, "wb") as fh,
+        ):
+            np.lib.format.write_array_header_1_0(fh, header)
+            for start in range(0, n_tokens, window):
+                n = min(window, n_tokens - start)
+                raw.readinto(memoryview(ids[:n]).cast("B"))
+                np.take(remap, ids[:n], out=final[:n], mode="clip")  # unbuffered
+                fh.write(memoryview(final[:n]).cast("B"))
+        del ids, final, remap
+        with atomic_path(out / "words.txt") as tmp, open(tmp, "wb") as fh:
+            text = np.empty(1 << 20, dtype=np.uint8)
+            i = 0
+            while i < order.shape[0]:
+                i_next, n = corpus_kernels.format_word_counts(
+                    order, i, counts, interner.word_start, interner.word_len, interner.pool, text
+                )
+                if i_next == i:  # one word longer than the buffer
+                    text = np.empty(2 * text.shape[0], dtype=np.uint8)
+                    continue
+                fh.write(memoryview(text[:n]).cast("B"))
+                i = i_next
+        del interner, order
     finally:
         if raw_path.exists():
             raw_path.unlink()
     with atomic_path(out / "lines.npy") as tmp, open(tmp, "wb") as fh:
         np.save(fh, line_starts_arr)
-    write_word_counts(out / "words.txt", words, sorted_counts)
     meta = {
         "source": asdict(stamp),
         "n_tokens": n_tokens,
         "n_lines": len(line_starts_arr) - 1,
-        "n_words": len(words),
+        "n_words": n_words - 1,
     }
     with atomic_open(meta_path) as fh:
         json.dump(meta, fh, indent=1)
@@ -356,19 +407,30 @@ def write_word_counts(path: str | os.PathLike, words: list[str], counts: np.ndar
 
 
 def read_word_counts(path: Path) -> tuple[list[str], np.ndarray]:
+    """`word count` lines (plain, .gz, .bz2, .xz); a bad line is an error naming file and line."""
     words: list[str] = []
     counts: list[int] = []
-    with open(require_file(path, "vocabulary file"), encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
+    with open_binary(require_file(path, "vocabulary file")) as fh:
+        for lineno, raw in enumerate(fh, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise WordlabError(
+                    f"{path}:{lineno}: not valid UTF-8 "
+                    f"({exc.reason} at byte {exc.start} of the line)"
+                ) from None
             parts = line.split()
             if not parts:
                 continue
-            if len(parts) != 2 or not parts[1].lstrip("-").isdigit():
+            if len(parts) != 2 or not parts[1].isascii() or not parts[1].isdigit():
                 raise WordlabError(
-                    f"{path}, line {lineno}: expected 'word count', got {line.strip()!r}"
+                    f"{path}:{lineno}: expected 'word count', got {line.strip()[:80]!r}"
                 )
+            count = int(parts[1])
+            if count >= 1 << 63:
+                raise WordlabError(f"{path}:{lineno}: count {parts[1][:40]} is too large")
             words.append(parts[0])
-            counts.append(int(parts[1]))
+            counts.append(count)
     return words, np.asarray(counts, dtype=np.int64)
 
 
@@ -388,15 +450,19 @@ def load_corpus(
     options: TextOptions = TextOptions(),
     cache_dir: str | os.PathLike | None = None,
     progress: bool = True,
+    memory: float | None = None,
 ) -> EncodedCorpus:
-    """An EncodedCorpus from a text file (encoded once, then reused), an encoded folder, or itself."""
+    """An EncodedCorpus from a text file (encoded once, then reused), an encoded folder, or itself.
+
+    `memory` (GB) caps the encoding's word table (see `encode_corpus`); None: no cap.
+    """
     if isinstance(source, EncodedCorpus):
         return source
     p = Path(source)
     if p.is_dir():
         return EncodedCorpus.load(p)
     require_file(p, "corpus file")
-    return encode_corpus(p, cache_dir or default_cache_dir(p, options), options, progress)
+    return encode_corpus(p, cache_dir or default_cache_dir(p, options), options, progress, memory)
 
 
 def write_sentences(sentences: object, path: Path) -> Path:

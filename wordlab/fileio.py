@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import os
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,10 +32,53 @@ def require_file(path: str | os.PathLike, what: str = "file") -> Path:
 
 
 def open_binary(path: str | os.PathLike) -> BinaryIO:
-    """Open a plain, .gz, .bz2 or .xz file for binary reading, chosen by its suffix."""
+    """Open a plain, .gz, .bz2 or .xz file for binary reading, chosen by its suffix.
+
+    A compressed file that is truncated, corrupt, or not of the kind its name says raises a
+    WordlabError naming the file and how far it could be read, not the codec's own exception.
+    """
     p = require_file(path)
     opener = _OPENERS.get(p.suffix.lower())
-    return opener(p, "rb") if opener else open(p, "rb")  # type: ignore[return-value]
+    if opener is None:
+        return open(p, "rb")
+    try:
+        stream = opener(p, "rb")
+    except OSError as exc:
+        raise WordlabError(f"{p}: cannot open ({exc})") from None
+    return io.BufferedReader(_CheckedStream(stream, p), buffer_size=1 << 20)  # type: ignore[return-value]
+
+
+_CODEC_ERRORS = (EOFError, lzma.LZMAError, gzip.BadGzipFile, OSError, ValueError, zlib.error)
+
+
+class _CheckedStream(io.RawIOBase):
+    """A decompressing stream whose codec errors become one WordlabError naming the file."""
+
+    def __init__(self, stream: BinaryIO, path: Path) -> None:
+        self._stream = stream
+        self._path = path
+        self._done = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        try:
+            data = self._stream.read(len(buffer))
+        except _CODEC_ERRORS as exc:
+            kind = self._path.suffix.lower().lstrip(".")
+            raise WordlabError(
+                f"{self._path}: not a valid .{kind} file, or truncated or damaged after "
+                f"{self._done:,} bytes of decompressed text ({type(exc).__name__}: {exc})"
+            ) from None
+        n = len(data)
+        buffer[:n] = data
+        self._done += n
+        return n
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
 
 
 @contextmanager

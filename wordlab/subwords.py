@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from wordlab.kernels import fasttext as K
+from wordlab.kernels import subwords as K
 
 BOW = "<"
 EOW = ">"

@@ -203,10 +203,12 @@ class Vectors(GensimMethods):
             weight = sign
             if isinstance(item, tuple):
                 item, weight = item
-            if isinstance(item, _KEY_TYPES):
+            if isinstance(item, _KEY_TYPES) and self.has_index_for(item):
                 r = self.get_index(item)
                 rows.append(r)
                 vecs.append(self.unit_matrix[r])
+            elif isinstance(item, _KEY_TYPES):  # unknown here; a subclass may still answer
+                vecs.append(self.get_vector(item, norm=True))
             else:  # a vector is used as given, as in gensim
                 vecs.append(np.asarray(item, dtype=np.float32))
             weights.append(weight)
@@ -275,9 +277,11 @@ class Vectors(GensimMethods):
         def cosines(items: list) -> list[np.ndarray]:
             out = []
             for item in items:
-                if isinstance(item, _KEY_TYPES):
+                if isinstance(item, _KEY_TYPES) and self.has_index_for(item):
                     rows.append(self.get_index(item))
                     item = self.unit_matrix[rows[-1]]
+                elif isinstance(item, _KEY_TYPES):
+                    item = self.get_vector(item, norm=True)
                 out.append(head @ np.asarray(item, dtype=np.float32))
             return out
 

@@ -7,7 +7,11 @@ Formats (UTF-8 unless an `encoding` is given; plain, .gz, .bz2 or .xz to read):
 - ``word2vec-binary``: the ``count dim`` header, then per word ``word<space>`` and ``dim``
   little-endian float32 values, then a newline (word2vec ``-binary 1``).
 
-Rows are kept in file order; a word listed twice keeps its first row, as in gensim.
+Rows are kept in file order; a word listed twice keeps its first row, as in gensim, and one
+warning line on stderr counts the rows dropped. Reading checks everything else and stops with a
+WordlabError naming the file and line (text) or byte offset (binary): a row with another number
+of values than the header's dim (or, without a header, the first row's), a value that is not a
+finite float32, a header count the rows do not match, dim 0, a truncated binary file.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +88,11 @@ def read_vectors(
 ) -> tuple[list[str], np.ndarray]:
     """Words and float32 matrix of a vectors file, detecting its format when `fmt` is None.
 
-    The matrix is allocated once at its final size (a header-less file is counted first),
-    so a large file never exists twice in memory. `limit` keeps only the first N words.
+    Every row is checked (a word and the header's, or else the first row's, number of finite
+    values; as many rows as the header says) and errors name the file and line, or byte offset
+    in a binary file. The matrix of a plain file is allocated once at its final size (a
+    header-less file is counted first), so a large file never exists twice in memory.
+    `limit` keeps only the first N words.
     """
     p = require_file(path, "vectors file")
     if fmt is not None:
@@ -98,19 +107,28 @@ def read_vectors(
         codecs.lookup_error(encoding_errors)
     except LookupError:
         raise WordlabError(f"unknown encoding error handler {encoding_errors!r}") from None
-    detected = _detect_format(p)
+    detected = _detect_format(p, encoding)
     if fmt is None:
+        if detected == "binary":
+            raise WordlabError(
+                f"{p}: not a vectors file: binary data without a 'count dim' header (a fastText "
+                ".bin is a model, not a vectors file: use its .vec)"
+            )
         fmt = detected
-    elif fmt == "glove" and detected != "glove":
+    elif fmt == "glove" and detected not in ("glove", "binary"):
         raise WordlabError(
             f"{p}: starts with a 'count dim' header, so it is not a GloVe file "
             f"(it looks like {detected})"
         )
     elif fmt in ("word2vec", "vec") and detected == "word2vec-binary":
-        raise WordlabError(f"{p}: looks like a word2vec binary file, not text (fmt {fmt!r})")
-    elif fmt == "word2vec-binary" and detected != "word2vec-binary":
         raise WordlabError(
-            f"{p}: not a word2vec binary file (a fastText .bin is a model, "
+            f"{p}: looks like a word2vec binary file (raw bytes after the first word), "
+            f"not text (fmt {fmt!r})"
+        )
+    elif fmt == "word2vec-binary" and detected != "word2vec-binary":
+        what = "its vectors are text" if detected == "word2vec" else "no 'count dim' header"
+        raise WordlabError(
+            f"{p}: not a word2vec binary file ({what}; a fastText .bin is a model, "
             "not a vectors file: use its .vec)"
         )
     if fmt == "word2vec-binary":
@@ -207,6 +225,15 @@ def from_gensim(kv: Any) -> tuple[list[str], np.ndarray, np.ndarray | None]:
     return words, np.array(kv.vectors[: len(words)], dtype=np.float32), counts
 
 
+_LINE_LIMIT = 1 << 16  # bytes read to judge a header or a first record: both are short
+_MAX_WORD_BYTES = 10_000  # a longer "word" in a binary file means its records are misaligned
+_BLOCK = 1 << 16  # binary rows checked for non-finite values at a time
+_INITIAL_BYTES = 1 << 28  # a compressed file's matrix starts at most this big, then doubles
+_COMPRESSED = (".gz", ".bz2", ".xz")
+# bytes that text never holds (whitespace aside): a line with one is binary data
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+
+
 def _parse_header(line: bytes) -> tuple[int, int] | None:
     parts = line.split()
     if len(parts) == 2 and all(x.isdigit() for x in parts):
@@ -214,26 +241,47 @@ def _parse_header(line: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _detect_format(path: Path) -> str:
-    """glove (no header), word2vec text, or word2vec binary, from the first two records."""
+def _check_dim(path: Path, n: int, dim: int) -> None:
+    if dim == 0:
+        raise WordlabError(
+            f"{path}:1: the header '{n} {dim}' gives dimension 0: a vector needs at least one number"
+        )
+
+
+def _looks_like_text(line: bytes, encoding: str) -> bool:
+    """Whether a record reads as text (a malformed text row, say) rather than raw float32 bytes."""
+    if _CONTROL.search(line):
+        return False
+    try:
+        line.decode(encoding)
+    except UnicodeDecodeError as exc:  # a multi-byte character cut by the read limit is still text
+        return not line.endswith(b"\n") and exc.start >= len(line) - 3
+    except UnicodeError:
+        return False
+    return True
+
+
+def _detect_format(path: Path, encoding: str = "utf-8") -> str:
+    """glove (no header), word2vec text, word2vec-binary, or "binary" (binary data, no header).
+
+    Judged from the first two records: a well-formed text row, or one that is text at all (so a
+    malformed text row is reported as such, with its line), means text.
+    """
     with open_binary(path) as fh:
-        first = fh.readline(1 << 20)
+        first = fh.readline(_LINE_LIMIT)
         header = _parse_header(first)
         if header is None:
-            return "glove"
+            return "binary" if _CONTROL.search(first) else "glove"
         n, dim = header
-        second = fh.readline(max(64 * dim + 4096, 1 << 16))
-    if n == 0 or not second:
+        _check_dim(path, n, dim)
+        second = fh.readline(_LINE_LIMIT)
+    if n == 0 or not second.strip():
         return "word2vec"
-    # A text record is a word and `dim` numbers; a binary one has raw bytes after the word.
-    parts = second.rsplit(None, dim)
-    if len(parts) == dim + 1:
-        try:
-            np.array(parts[1:], dtype=np.float32)
+    if dim <= len(second):
+        parts = second.rsplit(None, dim)
+        if len(parts) == dim + 1 and all(_is_number(x) for x in parts[1:]):
             return "word2vec"
-        except ValueError:
-            pass
-    return "word2vec-binary"
+    return "word2vec" if _looks_like_text(second, encoding) else "word2vec-binary"
 
 
 def _count_lines(path: Path) -> int:
@@ -246,26 +294,59 @@ def _count_lines(path: Path) -> int:
     return n + (last != b"\n")
 
 
+def _capacity(path: Path, n: int, dim: int, min_row_bytes: int) -> int:
+    """Rows to allocate first: all `n` if the file can hold them, else what it can (it grows).
+
+    A plain file of S bytes holds at most S / min_row_bytes rows, so a header that promises
+    more costs no memory before the reader finds the file's end; a compressed file starts
+    at _INITIAL_BYTES and doubles.
+    """
+    if path.suffix.lower() in _COMPRESSED:
+        bound = _INITIAL_BYTES // (4 * dim) + 1
+    else:
+        bound = path.stat().st_size // min_row_bytes + 1
+    return max(1, min(n, bound))
+
+
+def _grow(matrix: np.ndarray, n: int) -> np.ndarray:
+    """Double the rows of `matrix` (at most `n`), in place where the allocator can."""
+    matrix.resize((min(n, max(2 * matrix.shape[0], 1024)), matrix.shape[1]), refcheck=False)
+    return matrix
+
+
+def _trimmed(matrix: np.ndarray | None, rows: int, dim: int | None) -> np.ndarray:
+    if matrix is None:
+        return np.empty((0, dim or 0), np.float32)
+    if rows < matrix.shape[0]:
+        matrix.resize((rows, matrix.shape[1]), refcheck=False)
+    return matrix
+
+
 def _read_text(
     path: Path, has_header: bool, limit: int | None, errors: str, encoding: str
 ) -> tuple[list[str], np.ndarray]:
-    with open_binary(path) as fh:
+    """Rows of a text file, each checked: a word, `dim` finite numbers; the header's count kept."""
+    with open_binary(path) as fh, np.errstate(over="ignore", invalid="ignore"):
         line_no = 0
+        n_header = None
         if has_header:
-            first = fh.readline()
+            first = fh.readline(_LINE_LIMIT)
             line_no = 1
             header = _parse_header(first)
             if header is None:
                 raise WordlabError(f"{path}:1: expected a 'count dim' header, got {first[:80]!r}")
-            n, dim = header
-        elif limit is not None and limit <= 1_000_000:
-            n, dim = limit, None  # rows beyond the file's end are trimmed below
+            n_header, dim = header
+            _check_dim(path, n_header, dim)
+            n = n_header
+            same = f"the header's dimension is {dim}"
+        elif limit is not None:
+            n, dim = limit, None  # the matrix grows as rows come
         else:
             n, dim = _count_lines(path), None
         if limit is not None:
             n = min(n, limit)
         words: list[str] = []
-        matrix: np.ndarray | None = None if dim is None else np.empty((n, dim), np.float32)
+        matrix: np.ndarray | None = None
         i = 0
         while i < n:
             line = fh.readline()
@@ -273,7 +354,7 @@ def _read_text(
             if not line:
                 if has_header:
                     raise WordlabError(
-                        f"{path}: the header promises {n} vectors but the file ends after {i}"
+                        f"{path}: the header promises {n_header} vectors but the file ends after {i}"
                     )
                 break
             if not line.strip():
@@ -284,33 +365,54 @@ def _read_text(
                 dim = len(line.split()) - 1
                 if dim < 1:
                     raise WordlabError(f"{path}:{line_no}: expected a word and numbers")
-                matrix = np.empty((n, dim), np.float32)
-            parts = line.rsplit(
-                None, dim
-            )  # words may contain spaces (GloVe 840B): split from right
+                same = f"line {line_no} has {dim}"
+            # words may contain spaces (GloVe 840B's ". . ."): split the numbers from the right
+            parts = line.rsplit(None, min(dim, len(line)))
             if len(parts) != dim + 1:
                 raise WordlabError(
-                    f"{path}:{line_no}: expected a word and {dim} numbers, got {len(parts) - 1} "
-                    "fields"
+                    f"{path}:{line_no}: expected a word and {dim} numbers, "
+                    f"got {len(parts) - 1} ({same})"
+                )
+            head = parts[0].split()
+            if len(head) > 1 and _is_number(head[-1]):  # a number too many, taken for the word
+                extra = len(head) - next(k for k in range(len(head)) if _is_number(head[k]))
+                raise WordlabError(
+                    f"{path}:{line_no}: expected a word and {dim} numbers, "
+                    f"got {dim + extra} ({same})"
                 )
             try:
-                matrix[i] = np.array(parts[1:], dtype=np.float32)  # type: ignore[index]
+                row = np.array(parts[1:], dtype=np.float32)
             except ValueError:
-                bad = next(x for x in parts[1:] if not _is_number(x))
+                bad = next((x for x in parts[1:] if not _is_number(x)), parts[1])
                 raise WordlabError(f"{path}:{line_no}: not a number: {bad[:40]!r}") from None
+            finite = np.isfinite(row)
+            if not finite.all():
+                j = int(np.argmin(finite))
+                raise WordlabError(
+                    f"{path}:{line_no}: number {j + 1} is {parts[j + 1][:40].decode('ascii', 'replace')}"
+                    ": vectors must be finite float32 numbers (no nan or inf, |x| < 3.4e38)"
+                )
             try:
-                words.append(parts[0].decode(encoding, errors))
-            except UnicodeDecodeError as exc:
+                words.append(parts[0].strip().decode(encoding, errors))
+            except UnicodeError as exc:
                 raise WordlabError(
                     f"{path}:{line_no}: word is not valid {encoding} ({exc})"
                 ) from None
+            if matrix is None:
+                matrix = np.empty((_capacity(path, n, dim, 2 * dim + 1), dim), np.float32)
+            elif i == matrix.shape[0]:
+                matrix = _grow(matrix, n)
+            matrix[i] = row
             i += 1
-    assert matrix is not None or i == 0
-    if matrix is None:
-        matrix = np.empty((0, 0), np.float32)
-    if i < matrix.shape[0]:  # blank lines in a header-less file
-        matrix.resize((i, matrix.shape[1]), refcheck=False)
-    return _drop_duplicates(words, matrix)
+        if n_header is not None and (limit is None or limit >= n_header):
+            while line := fh.readline(_LINE_LIMIT):
+                line_no += 1
+                if line.strip():
+                    raise WordlabError(
+                        f"{path}:{line_no}: the header promises {n_header} vectors but the file "
+                        "holds more"
+                    )
+    return _drop_duplicates(words, _trimmed(matrix, i, dim), path)
 
 
 def _is_number(x: bytes) -> bool:
@@ -324,18 +426,21 @@ def _is_number(x: bytes) -> bool:
 def _read_binary(
     path: Path, limit: int | None, errors: str, encoding: str
 ) -> tuple[list[str], np.ndarray]:
+    """Records `word<space>` + dim float32, each checked; errors name the byte offset."""
     with open_binary(path) as fh:
-        first = fh.readline()
+        first = fh.readline(_LINE_LIMIT)
         header = _parse_header(first)
         if header is None:
             raise WordlabError(f"{path}:1: expected a 'count dim' header, got {first[:80]!r}")
-        n, dim = header
-        if limit is not None:
-            n = min(n, limit)
-        matrix = np.empty((n, dim), np.float32)
+        n_header, dim = header
+        _check_dim(path, n_header, dim)
+        n = n_header if limit is None else min(n_header, limit)
+        matrix: np.ndarray | None = None
         words: list[str] = []
+        offsets: list[int] = []  # where each record of the block not yet checked starts
         nbytes = 4 * dim
         buf = b""
+        base = len(first)  # offset of buf[0] in the (decompressed) file
         pos = 0
         eof = False
         for i in range(n):
@@ -343,31 +448,84 @@ def _read_binary(
                 sp = buf.find(b" ", pos)
                 if sp >= 0 and len(buf) - sp - 1 >= nbytes:
                     break
+                if (sp if sp >= 0 else len(buf)) - pos > _MAX_WORD_BYTES:
+                    break  # reported below as not a word
                 if eof:
                     raise WordlabError(
-                        f"{path}: the header promises {n} vectors but the file ends after {i}"
+                        f"{path}: the header promises {n_header} vectors but the file ends after "
+                        f"{i} (truncated at byte {base + len(buf):,})"
                     )
+                base += pos
                 buf = buf[pos:]
                 pos = 0
                 more = fh.read(1 << 20)
                 eof = not more
                 buf += more
-            raw = buf[pos:sp].lstrip(b"\n")  # the C tool ends each vector with a newline
-            if not raw or len(raw) > 10_000:
-                raise WordlabError(f"{path}: record {i + 1} (of {n}) is not a word: {raw[:40]!r}")
+            start = pos
+            while start < len(buf) and buf[start] == 0x0A:  # the C tool ends each vector with \n
+                start += 1
+            raw = buf[start:sp] if sp >= 0 else buf[start : start + 41]
+            if sp < 0 or not raw or len(raw) > _MAX_WORD_BYTES or b"\n" in raw or b"\x00" in raw:
+                hint = f" (is the header's dimension {dim} right?)" if i else ""
+                raise WordlabError(
+                    f"{path}: byte {base + start:,}: expected the word of vector {i + 1} of "
+                    f"{n_header} and a space, got {raw[:40]!r}{hint}"
+                )
             try:
                 words.append(raw.decode(encoding, errors))
-            except UnicodeDecodeError as exc:
+            except UnicodeError as exc:
+                at = base + start + getattr(exc, "start", 0)
                 raise WordlabError(
-                    f"{path}: record {i + 1}: word is not valid {encoding} ({exc})"
+                    f"{path}: byte {at:,}: the word of vector {i + 1} is not valid {encoding} "
+                    f"({getattr(exc, 'reason', exc)})"
                 ) from None
+            if matrix is None:
+                matrix = np.empty((_capacity(path, n, dim, nbytes + 2), dim), np.float32)
+            elif i == matrix.shape[0]:
+                matrix = _grow(matrix, n)
             matrix[i] = np.frombuffer(buf, dtype="<f4", count=dim, offset=sp + 1)
+            offsets.append(base + start)
             pos = sp + 1 + nbytes
-    return _drop_duplicates(words, matrix)
+            if len(offsets) == _BLOCK:
+                _check_finite(path, matrix, words, i + 1 - len(offsets), offsets)
+                offsets.clear()
+        if matrix is not None:
+            _check_finite(path, matrix, words, n - len(offsets), offsets)
+        if limit is None or limit >= n_header:  # nothing but whitespace may follow
+            at, rest = base + pos, buf[pos:]
+            while rest:
+                stripped = rest.lstrip()
+                if stripped:
+                    raise WordlabError(
+                        f"{path}: byte {at + len(rest) - len(stripped):,}: the header promises "
+                        f"{n_header} vectors but the file holds more data after them"
+                    )
+                at += len(rest)
+                rest = fh.read(1 << 20)
+    return _drop_duplicates(words, _trimmed(matrix, n, dim), path)
 
 
-def _drop_duplicates(words: list[str], matrix: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """Keep the first row of a word listed twice (as gensim does), compacting in place."""
+def _check_finite(
+    path: Path, matrix: np.ndarray, words: list[str], lo: int, offsets: list[int]
+) -> None:
+    """Raise, naming the record's byte offset, if rows lo.. (one per offset) hold nan or inf."""
+    block = matrix[lo : lo + len(offsets)]
+    bad = ~np.isfinite(block)
+    if bad.any():
+        r, j = (int(x) for x in np.argwhere(bad)[0])
+        raise WordlabError(
+            f"{path}: byte {offsets[r]:,}: vector {lo + r + 1} ({words[lo + r]!r}) holds "
+            f"{block[r, j]} at position {j + 1}: vectors must be finite numbers"
+        )
+
+
+def _drop_duplicates(
+    words: list[str], matrix: np.ndarray, path: Path
+) -> tuple[list[str], np.ndarray]:
+    """Keep the first row of a word listed twice (as gensim does), compacting in place.
+
+    One warning line on stderr says how many rows were dropped.
+    """
     if len(set(words)) == len(words):
         return words, matrix
     seen: set[str] = set()
@@ -380,4 +538,10 @@ def _drop_duplicates(words: list[str], matrix: np.ndarray) -> tuple[list[str], n
         if i != j:
             matrix[j] = matrix[i]
     matrix.resize((len(keep), matrix.shape[1]), refcheck=False)
+    dropped = len(words) - len(keep)
+    print(
+        f"wordlab: warning: {path}: {dropped:,} duplicate word{'s' if dropped > 1 else ''} "
+        "skipped (each word keeps its first vector)",
+        file=sys.stderr,
+    )
     return [words[i] for i in keep], matrix

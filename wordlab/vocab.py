@@ -140,11 +140,11 @@ def huffman_codes(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     its path, both from the root down, are codes[offsets[w]:offsets[w+1]] and the same slice of
     points; inner nodes are numbered 0..V-2 (the root is V-2), i.e. rows of the output matrix.
     """
-    from wordlab.kernels.objectives import _huffman
+    from wordlab.kernels.huffman import huffman_tree
 
     counts = np.ascontiguousarray(counts, dtype=np.int64)
     if counts.size < 2:
         raise WordlabError("hierarchical softmax needs at least 2 words in the vocabulary")
     if np.any(np.diff(counts) > 0):
         raise WordlabError("huffman_codes needs counts sorted in descending order")
-    return _huffman(counts)
+    return huffman_tree(counts)

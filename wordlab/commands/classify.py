@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from wordlab.commands.common import add_run_options, add_vocab_options
+from wordlab.commands.common import add_run_options, add_vocab_options, check_output_file
 from wordlab.commands.training import (
     add_checkpoint_options,
-    check_output_file,
     start_or_resume,
     train,
 )

@@ -1,10 +1,20 @@
-"""Argument groups shared by several subcommands, so each option is spelled one way everywhere."""
+"""What several subcommands share: argument groups (each option spelled one way everywhere), and
+the output checks every writing command makes before any work (`check_output_folder`,
+`check_output_file`) and `save_safely` for a final write that must not lose the work done.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from wordlab.corpus import TOKENIZERS, TextOptions
+from wordlab.errors import WordlabError
 
 
 def add_text_options(parser: argparse.ArgumentParser) -> None:
@@ -86,3 +96,114 @@ def add_run_options(parser: argparse.ArgumentParser, threads: int = 2) -> None:
     )
     add_seed_option(g, "; with --threads 1 runs repeat exactly")
     g.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1000:
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why files cannot be written in `folder` (made if missing), or None if they can."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot make the folder {exc.filename or folder}: {exc.strerror or exc}"
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".wordlab-probe-"):
+            pass
+    except OSError as exc:
+        return f"cannot write in {folder}: {exc.strerror or exc}"
+    return None
+
+
+def check_free_space(folder: str | os.PathLike, size: int, option: str = "--output") -> None:
+    """Refuse now, not after the work, when the disk of `folder` has less room than `size` bytes.
+
+    `size` is the command's estimate of what it will write; a disk whose free space cannot be
+    read is not refused.
+    """
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return
+    if free < size:
+        raise WordlabError(
+            f"{option} {folder}: about {_size(size)} to write but only {_size(free)} free there"
+        )
+
+
+def check_output_folder(
+    path: str | os.PathLike, option: str = "--output", size: int | None = None
+) -> Path:
+    """Make sure `path` is (or can become) a writable folder, before any work starts.
+
+    `size`: an estimate of the bytes to be written there, checked against the free space.
+    """
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise WordlabError(f"{option} {out}: exists and is not a folder")
+    why = _unwritable(out)
+    if why:
+        raise WordlabError(f"{option} {out}: cannot write there ({why})")
+    if size:
+        check_free_space(out, size, option)
+    return out
+
+
+def check_output_file(
+    path: str | os.PathLike, option: str = "--output", size: int | None = None
+) -> Path:
+    """Make sure a file can be written at `path` (its folder writable, not a folder itself).
+
+    The folder is made if missing. `size`: an estimate of the file's bytes, checked against the
+    free space.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise WordlabError(f"{option} {p}: is a folder; give a file name")
+    if p.exists() and not p.is_file():
+        # an atomic write would replace it (a device, a pipe): never what was meant
+        raise WordlabError(f"{option} {p}: exists and is not a regular file")
+    why = _unwritable(p.parent)
+    if why:
+        raise WordlabError(f"{option} {p}: cannot write there ({why})")
+    if size:
+        check_free_space(p.parent, size, option)
+    return p
+
+
+def save_safely(write: Callable[[Path], Any], path: str | os.PathLike, what: str) -> Path:
+    """Write an output; if that fails (disk full), write it to the temp folder and say where.
+
+    `write(p)` writes the output at `p`. When the second write fails too, the error names both
+    places and both reasons.
+    """
+    path = Path(path)
+    try:
+        write(path)
+        return path
+    except OSError as exc:
+        first = exc
+    folder = Path(tempfile.mkdtemp(prefix="wordlab-rescued-"))
+    fallback = folder / path.name
+    try:
+        write(fallback)
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise WordlabError(
+            f"could not write the {what} to {path} ({first.strerror or first}), nor to "
+            f"{fallback} ({exc.strerror or exc})"
+        ) from None
+    raise WordlabError(
+        f"could not write the {what} to {path} ({first.strerror or first}); it was saved to "
+        f"{fallback} instead"
+    )

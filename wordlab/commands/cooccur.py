@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from wordlab.commands.common import (
     add_corpus_options,
     add_seed_option,
     add_text_options,
     add_vocab_options,
+    check_free_space,
+    check_output_file,
+    save_safely,
     text_options,
 )
 from wordlab.cooccur import CooccurSettings, count_cooccurrences, shuffle_records
@@ -29,7 +33,12 @@ def add_window_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="count 1 per pair instead of 1/distance",
     )
-    g.add_argument("--memory", type=float, default=4.0, help="soft memory limit in GB (default 4)")
+    g.add_argument(
+        "--memory",
+        type=float,
+        default=4.0,
+        help="bounds peak memory of counting, in GB, plus the interpreter's ~170 MB (default 4)",
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -70,12 +79,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("--input", required=True, help="co-occurrence file (GloVe binary records)")
     s.add_argument("--output", required=True, help="shuffled file to write")
-    s.add_argument("--memory", type=float, default=4.0, help="soft memory limit in GB (default 4)")
+    s.add_argument(
+        "--memory",
+        type=float,
+        default=4.0,
+        help="bounds peak memory, in GB, plus the interpreter's ~100 MB; a larger file is "
+        "shuffled through temporary chunks (default 4)",
+    )
     add_seed_option(s)
     s.set_defaults(func=run_shuffle)
 
 
 def run(args: argparse.Namespace) -> None:
+    output = check_output_file(args.output)
     corpus = load_corpus(args.input, text_options(args), args.corpus_cache, progress=not args.quiet)
     if args.vocab:
         vocab = Vocab.load(args.vocab)
@@ -89,10 +105,21 @@ def run(args: argparse.Namespace) -> None:
     settings = CooccurSettings(
         args.window, not args.left_only, not args.no_distance_weighting, args.memory, args.threads
     )
-    stats = count_cooccurrences(corpus, vocab, args.output, settings, progress=not args.quiet)
-    print(f"{stats.entries:,} non-zero entries ({stats.shards} spill shards) -> {args.output}")
+    done: dict = {}
+
+    def count(path: Path) -> None:
+        # on a failed final write the count is redone into the temp folder: slow, but not lost
+        done["stats"] = count_cooccurrences(corpus, vocab, path, settings, progress=not args.quiet)
+
+    written = save_safely(count, output, "co-occurrences")
+    stats = done["stats"]
+    print(f"{stats.entries:,} non-zero entries ({stats.shards} spill shards) -> {written}")
 
 
 def run_shuffle(args: argparse.Namespace) -> None:
-    n = shuffle_records(args.input, args.output, args.memory, args.seed)
+    output = check_output_file(args.output)
+    source = Path(args.input)
+    if source.is_file():  # the output is exactly as large as the input
+        check_free_space(output.parent, source.stat().st_size, "--output")
+    n = shuffle_records(args.input, output, args.memory, args.seed)
     print(f"{n:,} records shuffled -> {args.output}")

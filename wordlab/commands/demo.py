@@ -6,7 +6,7 @@ import argparse
 from importlib import resources
 from pathlib import Path
 
-from wordlab.commands.training import check_output_folder
+from wordlab.commands.common import check_output_folder
 from wordlab.corpus import TextOptions
 from wordlab.models.glove import GloVe
 

@@ -14,15 +14,17 @@ from wordlab.commands.common import (
     add_run_options,
     add_text_options,
     add_vocab_options,
+    check_output_file,
+    check_output_folder,
+    save_safely,
     text_options,
 )
 from wordlab.elmo.config import get_config  # plain dataclasses: PyTorch is not imported
 from wordlab.errors import WordlabError
 
 INSTALL_HINT = (
-    "ELMo needs PyTorch, which is not installed. Install it with:\n"
-    '  pip install torch==2.13.0 && pip install -e ".[elmo]"   (from a wordlab checkout)\n'
-    "or: pip install 'wordlab[elmo]'"
+    "ELMo needs PyTorch, which is not installed: pip install torch==2.13.0 && "
+    "pip install 'wordlab[elmo]'"
 )
 CONFIG_NAMES = ("small", "original")
 
@@ -130,6 +132,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_train(args: argparse.Namespace) -> int:
     """Train (or resume) and print where the model is."""
     require_torch()
+    check_output_folder(args.output)
     from wordlab.elmo.config import get_config
     from wordlab.elmo.train import train_elmo
 
@@ -187,13 +190,17 @@ def run_embed(args: argparse.Namespace) -> int:
     from wordlab.elmo.model import Elmo
     from wordlab.fileio import atomic_path, require_file
 
+    out = check_output_file(args.output)
     torch.set_num_threads(args.threads)
     elmo = Elmo.load(args.model)
     elmo.layer_selector(args.layers)  # a bad --layers fails before the work
     sentences = list(iter_lines(require_file(args.text, "text file"), elmo.text_options))
     arrays = elmo.embed(sentences, args.layers, args.batch_size)
-    out = Path(args.output)
-    with atomic_path(out) as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, **{str(i): a for i, a in enumerate(arrays)})
+
+    def write(path: Path) -> None:
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, **{str(i): a for i, a in enumerate(arrays)})
+
+    out = save_safely(write, out, "vectors")
     print(f"{len(arrays)} sentences embedded into {out}")
     return 0

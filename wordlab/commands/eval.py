@@ -2,8 +2,8 @@
 
 wordlab eval vectors.txt --similarity wordsim353.tsv simlex999.txt --analogy questions-words.txt
 
-Also the helpers the vectors commands (`eval`, `nn`, `analogy`) share: which file to read, and the
-one case rule (`find_word`, `add_case_option`).
+Also the helpers the vectors commands (`eval`, `nn`, `analogy`) share: which file to read, the
+case rule for typed words (`find_word`) and the one `--case-sensitive` option.
 """
 
 from __future__ import annotations
@@ -41,9 +41,10 @@ def load_vectors(args: argparse.Namespace):
 def find_word(vectors, word: str, case_sensitive: bool = False) -> str | None:
     """The vocabulary word a typed word stands for: as written, else lower-cased; None if neither.
 
-    The case rule of `wordlab nn`, `analogy` and `eval` (`--case-sensitive`: as written only).
-    `eval` applies it to dataset words the way gensim's case_insensitive=True does (any case
-    variant matches, the most frequent wins): the same word for a lower-cased vocabulary.
+    The case rule of `wordlab nn` and `analogy` (`--case-sensitive`: as written only). `eval`
+    matches dataset words as gensim's case_insensitive=True does (any case variant, the most
+    frequent first), so that its numbers stay gensim's: the same word whenever the vocabulary
+    is lower-cased, the usual case.
     """
     if word in vectors.index:
         return word
@@ -70,9 +71,8 @@ def add_case_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--case-sensitive",
         action="store_true",
-        help="match words exactly as written (default: a word absent as written is looked up "
-        "lower-cased; eval matches dataset words in any case, the most frequent variant first, "
-        "as gensim)",
+        help="match words exactly as written (default: as written, else lower-cased; eval's "
+        "dataset words: in any case, the most frequent variant first, as gensim)",
     )
 
 
@@ -125,6 +125,7 @@ def _pct(x: float | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load the vectors, score every dataset, print tables (and write JSON)."""
+    from wordlab.commands.common import check_output_file, save_safely
     from wordlab.evaluation.analogy import evaluate_analogy
     from wordlab.evaluation.similarity import evaluate_similarity
 
@@ -133,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
     for name in ("restrict_vocab", "similarity_restrict_vocab"):
         if getattr(args, name) < 1:
             raise WordlabError(f"--{name.replace('_', '-')} must be at least 1")
+    json_out = check_output_file(args.json, "--json") if args.json else None
     vectors = load_vectors(args)
     print(f"vectors: {args.vectors} ({len(vectors):,} words, dim {vectors.dim})")
     report: dict = {
@@ -182,9 +184,13 @@ def run(args: argparse.Namespace) -> int:
                 continue
             print(f"{s.name:<30} {_pct(s.accuracy):>9} {s.correct:>8} {s.used:>6} {s.skipped:>8}")
         print(f"coverage: {_pct(r.coverage)} of {r.total.questions} questions")
-    if args.json:
-        with atomic_open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(report, fh, indent=2)
-            fh.write("\n")
-        print(f"\nwrote {args.json}")
+    if json_out is not None:
+
+        def write_json(path) -> None:
+            with atomic_open(path, "w", encoding="utf-8") as fh:
+                json.dump(report, fh, indent=2)
+                fh.write("\n")
+
+        save_safely(write_json, json_out, "results")
+        print(f"\nwrote {json_out}")
     return 0

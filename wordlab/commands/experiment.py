@@ -12,6 +12,7 @@ from wordlab.commands.common import (
     add_run_options,
     add_text_options,
     add_vocab_options,
+    check_output_folder,
     text_options,
 )
 from wordlab.errors import WordlabError
@@ -110,6 +111,7 @@ def config_from(args: argparse.Namespace) -> Config:
 
 
 def run(args: argparse.Namespace) -> None:
+    check_output_folder(args.out, "--out")
     config = config_from(args)
     names = list(EXPERIMENT_NAMES) if args.name == "all" else [args.name]
     command = "wordlab " + " ".join(shlex.quote(a) for a in sys.argv[1:])

@@ -12,13 +12,13 @@ from wordlab.commands.common import (
     add_run_options,
     add_text_options,
     add_vocab_options,
+    check_output_file,
+    check_output_folder,
+    save_safely,
     text_options,
 )
 from wordlab.commands.training import (
     add_checkpoint_options,
-    check_output_file,
-    check_output_folder,
-    save_safely,
     start_or_resume,
     train,
 )

@@ -188,6 +188,7 @@ def _settings(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation: table on stdout, optional JSON and saved taggers."""
+    from wordlab.commands.common import check_output_file, check_output_folder, save_safely
     from wordlab.evaluation.ner import format_table, run_ner
     from wordlab.evaluation.ner.conll import read_conll
 
@@ -197,6 +198,9 @@ def run(args: argparse.Namespace) -> int:
     if args.combine and len(args.vectors) + len(args.elmo) < 2:
         raise WordlabError("--combine needs at least two --vectors / --elmo to combine")
     settings = _settings(args)
+    json_out = check_output_file(args.json, "--json") if args.json else None
+    if args.save_model:
+        check_output_folder(args.save_model, "--save-model")
     train, dev, test = (read_conll(getattr(args, k)) for k in ("train", "dev", "test"))
     embedders = _embedders_from_args(args)
     if args.no_baseline and not embedders:
@@ -215,19 +219,25 @@ def run(args: argparse.Namespace) -> int:
     )
     result["files"] = {k: str(Path(getattr(args, k)).resolve()) for k in ("train", "dev", "test")}
     print(format_table(result))
-    if args.json:
-        with atomic_open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(result, fh, indent=2)
-            fh.write("\n")
+    if json_out is not None:
+
+        def write_json(path) -> None:
+            with atomic_open(path, "w", encoding="utf-8") as fh:
+                json.dump(result, fh, indent=2)
+                fh.write("\n")
+
+        save_safely(write_json, json_out, "results")
     return 0
 
 
 def tag(args: argparse.Namespace) -> int:
     """Tag a file with a saved tagger; print scores to stderr when the file has gold tags."""
+    from wordlab.commands.common import check_output_file
     from wordlab.evaluation.ner import NerTagger, read_for_tagging, score
     from wordlab.evaluation.ner.conll import write_conll
     from wordlab.evaluation.ner.embedders import StaticEmbedder
 
+    output = check_output_file(args.output) if args.output else None
     embedders = None
     if args.vectors:
         embedders = [StaticEmbedder.load(v) for v in args.vectors]
@@ -235,8 +245,8 @@ def tag(args: argparse.Namespace) -> int:
     sentences = read_for_tagging(args.file, tagger.n_columns, fmt=args.format)
     predicted = tagger.tag(sentences, quiet=args.quiet)
     text = write_conll(None, sentences, predicted, scheme=args.scheme)
-    if args.output:
-        with atomic_open(args.output, "w", encoding="utf-8") as fh:
+    if output is not None:
+        with atomic_open(output, "w", encoding="utf-8") as fh:
             fh.write(text)
     else:
         sys.stdout.write(text)

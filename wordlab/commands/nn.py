@@ -32,7 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Print the words nearest by cosine to each WORD. With no WORD, read queries from a "
             "prompt: a query is words to add, and words prefixed with '-' to subtract "
-            "('king -man woman'). An empty line or end of input stops."
+            "('king -man woman'). An empty line or end of input stops. A word absent as written "
+            "is looked up lower-cased; an unknown word gets one line on stderr and the others "
+            "still answer (exit status 2 only when none could)."
         ),
     )
     add_vectors_options(p)

@@ -1,8 +1,9 @@
-"""What every trainer's command shares: checkpoints and --resume, settings checks, safe saving.
+"""What every trainer's command shares: checkpoints and --resume, settings checks.
 
-A trainer command checks its outputs before reading the corpus, saves a checkpoint after every
-epoch (and every --checkpoint-minutes inside long epochs) to the model file, and on --resume loads
-that file and continues: a setting on the command line that contradicts the saved model is an
+A trainer command checks its outputs before reading the corpus (`check_output_folder` and
+`check_output_file` in commands/common.py, which also has `save_safely`), saves a checkpoint after
+every epoch (and every --checkpoint-minutes inside long epochs) to the model file, and on --resume
+loads that file and continues: a setting on the command line that contradicts the saved model is an
 error naming both values, except the ones that may change (epochs, threads), which it reports.
 """
 
@@ -10,9 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,29 +38,6 @@ def add_checkpoint_options(parser: argparse.ArgumentParser) -> None:
         help="also save the model every M minutes inside an epoch (default "
         f"{CHECKPOINT_MINUTES:g}; the model is always saved after every epoch)",
     )
-
-
-def check_output_folder(path: str | os.PathLike, option: str = "--output") -> Path:
-    """Make sure `path` is (or can become) a writable folder, before any work starts."""
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise WordlabError(f"{option} {out} exists and is not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".wordlab-probe-"):
-            pass
-    except OSError as exc:
-        raise WordlabError(f"{option} {out}: cannot write there ({exc.strerror or exc})") from None
-    return out
-
-
-def check_output_file(path: str | os.PathLike, option: str = "--output") -> Path:
-    """Make sure a file can be written at `path` (its folder writable, not a folder itself)."""
-    p = Path(path)
-    if p.is_dir():
-        raise WordlabError(f"{option} {p} is a folder; give a file name")
-    check_output_folder(p.parent if str(p.parent) else ".", option)
-    return p
 
 
 def resume_settings(saved: Any, given: Any, defaults: Any) -> list[str]:
@@ -121,17 +97,3 @@ def train(
         )
     else:
         model.train(checkpoint=model_file, checkpoint_minutes=minutes)
-
-
-def save_safely(write: Callable[[Path], Any], path: Path, what: str) -> Path:
-    """Write an output; if that fails (disk full), write it to the temp folder and say where."""
-    try:
-        write(path)
-        return path
-    except OSError as exc:
-        fallback = Path(tempfile.mkdtemp(prefix="wordlab-rescued-")) / path.name
-        write(fallback)
-        raise WordlabError(
-            f"could not write the {what} to {path} ({exc.strerror or exc}); it was saved to "
-            f"{fallback} instead"
-        ) from None

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from wordlab.commands.common import (
     add_corpus_options,
     add_text_options,
     add_vocab_options,
+    check_output_file,
+    save_safely,
     text_options,
 )
 from wordlab.corpus import load_corpus
@@ -30,6 +31,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--output", required=True, help="vocabulary file to write (word count per line)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument(
+        "--memory",
+        type=float,
+        default=4.0,
+        help="bounds peak memory, in GB, plus the interpreter's ~170 MB: the word table (about "
+        "160 bytes a distinct word) and ~40 MB of read buffers (up to 64 MB more for .xz) must "
+        "fit, else it stops with an error (default 4)",
+    )
     add_corpus_options(p)
     add_text_options(p)
     add_vocab_options(p)
@@ -37,7 +46,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    corpus = load_corpus(args.input, text_options(args), args.corpus_cache, progress=not args.quiet)
+    output = check_output_file(args.output)
+    corpus = load_corpus(
+        args.input, text_options(args), args.corpus_cache, not args.quiet, args.memory
+    )
     vocab = Vocab.from_corpus(corpus, args.min_count, args.max_vocab, min_size=1)
-    vocab.save(Path(args.output))
+    save_safely(vocab.save, output, "vocabulary")
     print(f"{len(vocab):,} words ({corpus.n_tokens:,} tokens) -> {args.output}")

@@ -1,8 +1,10 @@
 """Readers for word-similarity and word-analogy test sets in their usual layouts.
 
 Similarity: one pair per line, ``word1 word2 score`` separated by tabs (WordSim353, SimLex-999 as
-gensim ships them), by spaces (MEN, RW: extra columns after the score are ignored) or by commas
-(CSV); ``#`` lines are comments and a first row whose score is not a number is a header.
+gensim ships them), by spaces (MEN) or by commas (CSV); ``#`` lines are comments and a first row
+of three fields whose score is not a number is a header. Columns after the score must be numbers
+(per-rater scores, as in the original RW and WordSim353 set1/set2 files; they are not used): any
+other extra column means a misread line, an error.
 
 Analogy: the Google layout, ``: section`` lines each followed by ``a b c d`` questions; a file of
 plain ``a b c d`` lines is one section named after the file.
@@ -78,7 +80,8 @@ def _read_lines(path: str | os.PathLike, encoding: str = "utf-8") -> list[str]:
         line = data[: exc.start].count(b"\n") + 1
         what = "UTF-8" if name == "utf-8" else encoding
         raise WordlabError(f"{path}:{line}: not valid {what} ({exc.reason})") from None
-    return text.splitlines()
+    # split on newlines only, so line numbers are an editor's (splitlines also splits on \f, \x1c...)
+    return [line.removesuffix("\r") for line in text.split("\n")]
 
 
 def _split_pair_line(line: str, delimiter: str | None) -> list[str]:
@@ -91,12 +94,11 @@ def _split_pair_line(line: str, delimiter: str | None) -> list[str]:
     return line.split()
 
 
-def _as_score(text: str) -> float | None:
+def _as_number(text: str) -> float | None:
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
         return None
-    return value if math.isfinite(value) else None
 
 
 def read_similarity(
@@ -112,15 +114,30 @@ def read_similarity(
     for line_no, raw in enumerate(_read_lines(path, encoding), start=1):
         if not raw.strip() or raw.lstrip().startswith("#"):
             continue
-        fields = _split_pair_line(raw, delimiter)
-        score = _as_score(fields[2]) if len(fields) >= 3 else None
-        if score is None and not seen_data and len(fields) >= 3:
+        try:
+            fields = _split_pair_line(raw, delimiter)
+        except csv.Error as exc:
+            raise WordlabError(f"{path}:{line_no}: not a CSV row ({exc})") from None
+        while len(fields) > 3 and not fields[-1]:  # a trailing delimiter adds no column
+            fields.pop()
+        score = _as_number(fields[2]) if len(fields) >= 3 else None
+        if score is None and not seen_data and len(fields) == 3:
             seen_data = True  # a header row such as "word1,word2,score"
             continue
         seen_data = True
-        if len(fields) < 3 or not fields[0] or not fields[1] or score is None:
+        expected = f"{path}:{line_no}: expected 'word1 word2 score'"
+        if len(fields) < 3 or not fields[0] or not fields[1]:
+            what = f"{len(fields)} fields" if len(fields) < 3 else "an empty word"
+            raise WordlabError(f"{expected}, got {what}: {raw.strip()[:80]!r}")
+        if score is None:
+            raise WordlabError(f"{expected}, got a score that is not a number: {fields[2][:40]!r}")
+        if not math.isfinite(score):
+            raise WordlabError(f"{expected}, got a score that is not finite: {fields[2][:40]!r}")
+        extra = [f for f in fields[3:] if _as_number(f) is None or not math.isfinite(float(f))]
+        if extra:  # only per-rater scores may follow the mean: anything else is a misread line
             raise WordlabError(
-                f"{path}:{line_no}: expected 'word1 word2 score', got {raw.strip()[:80]!r}"
+                f"{expected}, got {len(fields)} fields: {extra[0][:40]!r} after the score is "
+                "not a number (only per-rater scores may follow; a word with the delimiter in it?)"
             )
         w1, w2 = (fields[0].lower(), fields[1].lower()) if lowercase else (fields[0], fields[1])
         pairs.append((w1, w2, score))

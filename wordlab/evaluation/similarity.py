@@ -10,6 +10,7 @@ the result always says how many pairs were used and how many were skipped as out
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -123,8 +124,11 @@ def evaluate_similarity(
             f"{data.path}: only {len(gold)} of {len(data.pairs)} pairs have both words in the "
             f"vocabulary; cannot compute a correlation"
         )
-    spearman = stats.spearmanr(gold, model)
-    pearson = stats.pearsonr(gold, model)
+    with warnings.catch_warnings():
+        # constant scores (e.g. all-zero vectors) give nan correlations, reported as such
+        warnings.simplefilter("ignore", stats.ConstantInputWarning)
+        spearman = stats.spearmanr(gold, model)
+        pearson = stats.pearsonr(gold, model)
     return SimilarityResult(
         dataset=data.name,
         path=data.path,

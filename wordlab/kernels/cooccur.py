@@ -6,13 +6,13 @@ integers groups equal pairs and carries the distance without a payload array.
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 
 @njit(cache=True, nogil=True)
 def count_windows(
     tokens,
+    base,
     line_starts,
     pos,
     line,
@@ -34,6 +34,9 @@ def count_windows(
 ):
     """Count the window pairs of tokens [pos, stop) whose row this thread owns (`owned[row]`).
 
+    `tokens` holds the corpus's tokens from position `base` on (a window read from the file, so
+    that resident memory does not grow with the corpus); [pos, stop) must lie inside it.
+
     Row ownership (row % threads) lets threads share one dense table without races, and makes
     every dense cell's sum independent of the thread count. Pairs (row, col) with
     `col < dense_len[row]` (frequent words) go to `dense`, weighted by `weights[distance]`; the
@@ -51,7 +54,7 @@ def count_windows(
             n_hist = 0
         if n_overflow + 2 * window > capacity:
             return p, line, n_hist, n_overflow
-        w = id_map[tokens[p]]
+        w = id_map[tokens[p - base]]
         if w < 0:
             continue
         n_back = n_hist if n_hist < window else window
@@ -84,29 +87,28 @@ def count_windows(
 
 
 @njit(cache=True, nogil=True)
-def reduce_sorted(events, dist_bits, distance_weighting):
-    """Sum the weights of equal pairs in sorted packed events: returns sorted (pair keys, values).
+def reduce_sorted(events, start, dist_bits, distance_weighting, keys, vals):
+    """Sum the weights of equal pairs in sorted packed events from `start` into (keys, vals).
 
+    Stops when `keys` is full, after a whole pair (a pair's events are summed in one call, in
+    order); returns (next event, pairs written), so a spill streams through small buffers.
     The caller sorts with numpy, whose SIMD sort of int64 is several times faster than Numba's.
     """
     n = events.shape[0]
-    keys = np.empty(n, dtype=np.int64)
-    vals = np.empty(n, dtype=np.float64)
-    m = -1
-    last = -1
+    capacity = keys.shape[0]
     mask = (1 << dist_bits) - 1
-    for i in range(n):
-        e = events[i]
-        key = e >> dist_bits
-        val = 1.0 / (e & mask) if distance_weighting else 1.0
-        if key != last:
-            m += 1
-            keys[m] = key
-            vals[m] = val
-            last = key
-        else:
-            vals[m] += val
-    return keys[: m + 1].copy(), vals[: m + 1].copy()
+    m = 0
+    i = start
+    while i < n and m < capacity:
+        key = events[i] >> dist_bits
+        val = 0.0
+        while i < n and (events[i] >> dist_bits) == key:
+            val += 1.0 / (events[i] & mask) if distance_weighting else 1.0
+            i += 1
+        keys[m] = key
+        vals[m] = val
+        m += 1
+    return i, m
 
 
 @njit(cache=True, nogil=True)

@@ -2,7 +2,8 @@
 
 Tokens are runs of non-separator bytes; a newline byte yields id 0 (a line mark). Words are kept
 in an open-addressing hash table (64-bit FNV-1a of their bytes) with their bytes in one pool, so
-no Python object is made per token.
+no Python object is made per token. The final vocabulary order (count descending, then word) and
+the `word count` lines are made here too, from the pool, so no Python string is made per word.
 """
 
 from __future__ import annotations
@@ -16,17 +17,19 @@ FNV_PRIME = np.uint64(1099511628211)
 
 @njit(cache=True, nogil=True)
 def intern_tokens(
-    buf, separator, table, word_hash, word_start, word_len, pool, n_words, pool_used, out
-):
-    """Append the ids of `buf`'s tokens to `out` (0 for each newline), adding new words.
+    buf, start, separator, table, word_hash, word_start, word_len, pool, n_words, pool_used, out,
+    n_out,
+):  # fmt: skip
+    """Append the ids of `buf[start:]`'s tokens to `out` from `n_out` (0 for each newline).
 
-    The caller guarantees room: `table` at least twice the words there can be, word arrays and
-    `pool` large enough for every token of `buf` being new. Returns (n_out, n_words, pool_used).
+    Stops before a new word that would fill `table` past half, overflow the word arrays or the
+    byte `pool`, so the caller grows only what is needed and calls again from the returned
+    position. Returns (position, n_out, n_words, pool_used); position == len(buf) when done.
     """
     mask = table.shape[0] - 1
+    capacity = word_hash.shape[0]
     n = buf.shape[0]
-    n_out = 0
-    i = 0
+    i = start
     while i < n:
         b = buf[i]
         if b == 10:
@@ -47,6 +50,12 @@ def intern_tokens(
         while True:
             wid = table[slot]
             if wid < 0:
+                if (
+                    2 * (n_words + 1) > table.shape[0]
+                    or n_words + 1 > capacity
+                    or pool_used + length > pool.shape[0]
+                ):
+                    return i, n_out, n_words, pool_used  # room needed: the caller grows, resumes
                 wid = n_words
                 n_words += 1
                 table[slot] = wid
@@ -69,7 +78,7 @@ def intern_tokens(
         out[n_out] = wid
         n_out += 1
         i = j
-    return n_out, n_words, pool_used
+    return n, n_out, n_words, pool_used
 
 
 @njit(cache=True, nogil=True)
@@ -81,3 +90,92 @@ def rehash(word_hash, n_words, table):
         while table[slot] >= 0:
             slot = (slot + 1) & mask
         table[slot] = wid
+
+
+@njit(cache=True, nogil=True)
+def _before(a, b, counts, word_start, word_len, pool):
+    """True when word a sorts before word b: higher count first, then by UTF-8 bytes.
+
+    Byte order of UTF-8 is code-point order, so this is Python's string order on the words.
+    """
+    if counts[a] != counts[b]:
+        return counts[a] > counts[b]
+    sa, sb = word_start[a], word_start[b]
+    la, lb = word_len[a], word_len[b]
+    m = la if la < lb else lb
+    for k in range(m):
+        x, y = pool[sa + k], pool[sb + k]
+        if x != y:
+            return x < y
+    return la < lb
+
+
+@njit(cache=True, nogil=True)
+def vocabulary_order(counts, word_start, word_len, pool, n_words):
+    """Provisional ids 1..n_words-1 ordered by count (descending), then word: a merge sort."""
+    n = n_words - 1
+    a = np.arange(1, n_words).astype(np.int64)
+    b = np.empty(n, dtype=np.int64)
+    width = 1
+    while width < n:
+        lo = 0
+        while lo < n:
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i, j, k = lo, mid, lo
+            while i < mid and j < hi:
+                if _before(a[j], a[i], counts, word_start, word_len, pool):
+                    b[k] = a[j]
+                    j += 1
+                else:
+                    b[k] = a[i]
+                    i += 1
+                k += 1
+            while i < mid:
+                b[k] = a[i]
+                i += 1
+                k += 1
+            while j < hi:
+                b[k] = a[j]
+                j += 1
+                k += 1
+            lo = hi
+        a, b = b, a
+        width *= 2
+    return a
+
+
+@njit(cache=True, nogil=True)
+def format_word_counts(order, start, counts, word_start, word_len, pool, out):
+    """Write `word count\\n` lines for words order[start:] into the byte buffer `out`.
+
+    Stops before a line that would not fit; returns (next index into order, bytes written).
+    """
+    digits = np.empty(24, dtype=np.uint8)
+    m = 0
+    i = start
+    while i < order.shape[0]:
+        w = order[i]
+        c = counts[w]
+        nd = 0
+        while True:
+            digits[nd] = 48 + c % 10
+            nd += 1
+            c //= 10
+            if c == 0:
+                break
+        length = word_len[w]
+        if m + length + nd + 2 > out.shape[0]:
+            break
+        s = word_start[w]
+        out[m : m + length] = pool[s : s + length]
+        m += length
+        out[m] = 32
+        m += 1
+        for k in range(nd - 1, -1, -1):
+            out[m] = digits[k]
+            m += 1
+        out[m] = 10
+        m += 1
+        i += 1
+    return i, m

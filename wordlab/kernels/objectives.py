@@ -27,18 +27,15 @@ Signatures:
         loss is still counted).
     noise_draw(state, noise) -> int32
         one noise id: noise[((lcg_next(state) >> 32) * len(noise)) >> 32]
-    negative_sampling(hidden, grad, wo, target, noise, negative, lr, state, skip_saturated=False)
-        label 1 on `target`, then `negative` draws noise_draw(state, noise), each label 0; a draw
-        equal to `target` is skipped (not redrawn), as word2vec.c does. Returns the loss.
     draw_noise(state, noise, out, count) -> None
         out[:count] = `count` successive noise_draw(state, noise)
-    negative_sampling_drawn(hidden, grad, wo, target, drawn, begin, end, lr) -> loss
-        negative_sampling with the noise ids given: drawn[begin:end]. The fast path: drawing a
-        position's noise ids together (one tight loop, their table loads overlap) before any
-        update made word2vec skip-gram 2-3x faster than drawing one at a time. Same result as
-        negative_sampling from the same state.
-    prefetch_row(matrix, row) -> None
-        cache hint for a 2-D float32 matrix's row (no effect on results).
+    negative_sampling(hidden, grad, wo, target, drawn, begin, end, lr, skip_saturated=False)
+        label 1 on `target`, then label 0 on each noise id of drawn[begin:end] (from draw_noise);
+        a noise id equal to `target` is skipped (not redrawn), as word2vec.c does. Returns the
+        loss. Drawing a position's noise ids together first (one tight loop whose table loads
+        overlap) made word2vec skip-gram 2-3x faster than drawing one at a time between updates.
+        `skip_saturated` as binary_logistic's: off for word2vec (word2vec.c clamps), on for
+        fastText's subword vectors (see wordlab.kernels.fasttext.train_subwords).
     hierarchical_softmax(hidden, grad, wo, codes, points, lr) -> loss
         codes: uint8[L], points: int32[L] for one word (see wordlab.vocab.huffman_codes; slice
         codes[offsets[w]:offsets[w+1]]); node d has label 1 - codes[d] on row points[d] of `wo`
@@ -47,18 +44,21 @@ Signatures:
     hierarchical_softmax_range(hidden, grad, wo, codes, points, begin, end, lr) -> loss
         the same on codes[begin:end] / points[begin:end] of the flat arrays, with no slicing
         (a slice in a hot loop costs two atomic reference-count updates in Numba). It does not
-        prefetch the path: call prefetch_rows(wo, points, begin, end) first, once per path
-        (skip-gram walks one centre word's path for every context word, and prefetches it once,
-        a position ahead).
-    prefetch_rows(matrix, rows, begin, end) -> None
-        prefetch_row for each of rows[begin:end].
+        prefetch the path: call prefetch_rows(wo, points, begin, end) first
+        (wordlab.kernels.prefetch), once per path (skip-gram walks one centre word's path for
+        every context word, and prefetches it once, a position ahead).
     softmax(hidden, grad, wo, target, lr, scores) -> loss
         full softmax over all rows of `wo`; `scores` is a float32[n_out] scratch buffer that holds
         the probabilities afterwards; loss = -log p[target]. (fastText's softmax loss.)
     one_vs_all(hidden, grad, wo, targets, lr) -> loss
+    one_vs_all_range(hidden, grad, wo, targets, begin, end, lr) -> loss
         an independent binary_logistic on every row of `wo`, label 1 iff the row is in `targets`
-        (int32 array). (fastText's one-vs-all loss, for multi-label classification.)
+        (int32 array; the range form without a slice). (fastText's one-vs-all loss.)
+    objective(kind, hidden, grad, wo, targets, begin, end, noise, negative, drawn, codes, points,
+              code_off, lr, state, scores, skip_saturated) -> loss
+        the one dispatch on a loss code (SOFTMAX, HS, NS, OVA), fastText's Loss::forward.
     softmax_scores(hidden, wo, scores) -> None
+    output_probabilities(kind, hidden, wo, codes, points, code_off, scores) -> n_out
         probabilities only (prediction), no update.
 
 Build the `noise` table with wordlab.vocab.noise_table(counts, power) (word2vec uses 0.75,
@@ -70,11 +70,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from llvmlite import binding as _llvm
-from llvmlite import ir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import njit
+
+from wordlab.kernels.prefetch import prefetch_item, prefetch_row, prefetch_rows
 
 MAX_EXP = 6.0
 EXP_TABLE_SIZE = 1000
@@ -88,68 +86,6 @@ _SCALE = EXP_TABLE_SIZE / MAX_EXP / 2.0
 
 LCG_MULTIPLIER = np.uint64(25214903917)
 LCG_INCREMENT = np.uint64(11)
-_PREFETCH = "llvm.prefetch.p0" if _llvm.llvm_version_info >= (15,) else "llvm.prefetch.p0i8"
-
-
-@intrinsic
-def prefetch_row(typingctx, matrix, row):  # noqa: ANN001, ANN201 (Numba intrinsic)
-    """Ask the CPU to start loading matrix[row, :] into cache (a hint: no effect on results).
-
-    Issued for all the rows a step will touch before it touches any, so their cache misses
-    (random rows of a matrix larger than the cache) overlap instead of arriving one by one.
-    """
-    if not (
-        isinstance(matrix, types.Array) and matrix.ndim == 2 and isinstance(row, types.Integer)
-    ):
-        return None
-
-    def codegen(context, builder, signature, args):  # noqa: ANN001, ANN202
-        aryty, rowty = signature.args
-        ary = context.make_array(aryty)(context, builder, args[0])
-        r = context.cast(builder, args[1], rowty, types.intp)
-        i64, i32 = ir.IntType(64), ir.IntType(32)
-        strides = cgutils.unpack_tuple(builder, ary.strides, 2)
-        shape = cgutils.unpack_tuple(builder, ary.shape, 2)
-        start = builder.add(builder.ptrtoint(ary.data, i64), builder.mul(r, strides[0]))
-        nbytes = builder.mul(shape[1], strides[1])
-        i8p = ir.IntType(8).as_pointer()
-        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, _PREFETCH)
-        step = ir.Constant(i64, 64)  # one cache line
-        with cgutils.for_range_slice(builder, ir.Constant(i64, 0), nbytes, step) as (off, _):
-            ptr = builder.inttoptr(builder.add(start, off), i8p)
-            # read access, high temporal locality, data cache
-            builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
-        return context.get_dummy_value()
-
-    return types.void(matrix, row), codegen
-
-
-@intrinsic
-def prefetch_item(typingctx, array, index):  # noqa: ANN001, ANN201 (Numba intrinsic)
-    """Ask the CPU to load the cache line holding array[index], bypassing outer caches (a hint)."""
-    if not (
-        isinstance(array, types.Array) and array.ndim == 1 and isinstance(index, types.Integer)
-    ):
-        return None
-
-    def codegen(context, builder, signature, args):  # noqa: ANN001, ANN202
-        aryty, idxty = signature.args
-        ary = context.make_array(aryty)(context, builder, args[0])
-        i = context.cast(builder, args[1], idxty, types.intp)
-        i64, i32 = ir.IntType(64), ir.IntType(32)
-        stride = cgutils.unpack_tuple(builder, ary.strides, 1)[0]
-        addr = builder.add(builder.ptrtoint(ary.data, i64), builder.mul(i, stride))
-        i8p = ir.IntType(8).as_pointer()
-        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, _PREFETCH)
-        ptr = builder.inttoptr(addr, i8p)
-        # locality 0 (prefetchnta): the table is larger than the cache and its lines are used
-        # once, so they should not evict the weight rows
-        builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 0), ir.Constant(i32, 1)])
-        return context.get_dummy_value()
-
-    return types.void(array, index), codegen
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -249,52 +185,23 @@ def negative_sampling(
     grad: np.ndarray,
     wo: np.ndarray,
     target: int,
-    noise: np.ndarray,
-    negative: int,
-    lr: float,
-    state: np.ndarray,
-    skip_saturated: bool = False,
-) -> float:
-    """Logistic loss on `target` (label 1) and `negative` noise rows (label 0), as word2vec.c."""
-    # First pass: draw the noise rows and prefetch them (and the target's), so their cache
-    # misses overlap; the second pass replays the same draws from the saved state.
-    saved = state[0]
-    prefetch_row(wo, target)
-    for _ in range(negative):
-        prefetch_row(wo, noise_draw(state, noise))
-    state[0] = saved
-    loss = binary_logistic(hidden, grad, wo, target, 1, lr, skip_saturated)
-    for _ in range(negative):
-        row = noise_draw(state, noise)
-        if row == target:
-            continue
-        loss += binary_logistic(hidden, grad, wo, row, 0, lr, skip_saturated)
-    # the next call's draws (one extra: the caller may draw once, e.g. a window, in between)
-    prefetch_noise(state, noise, negative + 1)
-    return loss
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def negative_sampling_drawn(
-    hidden: np.ndarray,
-    grad: np.ndarray,
-    wo: np.ndarray,
-    target: int,
     drawn: np.ndarray,
     begin: int,
     end: int,
     lr: float,
+    skip_saturated: bool = False,
 ) -> float:
-    """negative_sampling with the noise ids already drawn: drawn[begin:end] (see draw_noise)."""
+    """Logistic loss on `target` (label 1) and noise rows drawn[begin:end] (label 0), as word2vec.c."""
+    # all the rows are prefetched before the first update, so their cache misses overlap
     prefetch_row(wo, target)
     for i in range(begin, end):
         prefetch_row(wo, drawn[i])
-    loss = binary_logistic(hidden, grad, wo, target, 1, lr)
+    loss = binary_logistic(hidden, grad, wo, target, 1, lr, skip_saturated)
     for i in range(begin, end):
         row = drawn[i]
         if row == target:
             continue
-        loss += binary_logistic(hidden, grad, wo, row, 0, lr)
+        loss += binary_logistic(hidden, grad, wo, row, 0, lr, skip_saturated)
     return loss
 
 
@@ -349,13 +256,6 @@ def hierarchical_softmax(
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def prefetch_rows(matrix: np.ndarray, rows: np.ndarray, begin: int, end: int) -> None:
-    """prefetch_row for each of rows[begin:end] (a hint: no effect on results)."""
-    for d in range(begin, end):
-        prefetch_row(matrix, rows[d])
-
-
-@njit(cache=True, nogil=True, fastmath=True)
 def softmax_scores(hidden: np.ndarray, wo: np.ndarray, scores: np.ndarray) -> None:
     """Softmax probabilities of every row of `wo` given `hidden`, into `scores` (no update)."""
     n = wo.shape[0]
@@ -394,67 +294,119 @@ def softmax(
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def one_vs_all(
-    hidden: np.ndarray, grad: np.ndarray, wo: np.ndarray, targets: np.ndarray, lr: float
+def one_vs_all_range(
+    hidden: np.ndarray,
+    grad: np.ndarray,
+    wo: np.ndarray,
+    targets: np.ndarray,
+    begin: int,
+    end: int,
+    lr: float,
 ) -> float:
-    """Independent logistic unit per output row, positive iff the row is in `targets`."""
+    """Independent logistic unit per output row, positive iff the row is in targets[begin:end]."""
     loss = 0.0
     for i in range(wo.shape[0]):
         label = 0
-        for t in targets:
-            if t == i:
+        for j in range(begin, end):
+            if targets[j] == i:
                 label = 1
                 break
         loss += binary_logistic(hidden, grad, wo, i, label, lr)
     return loss
 
 
-@njit(cache=True, nogil=True)
-def _huffman(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    # word2vec.c's CreateBinaryTree: counts sorted descending; two cursors merge the leaves (right
-    # to left) with the inner nodes (left to right), so the tree is built in O(V).
-    v = counts.shape[0]
-    count = np.empty(2 * v, dtype=np.int64)
-    count[:v] = counts
-    count[v:] = np.int64(1) << np.int64(60)
-    parent = np.zeros(2 * v, dtype=np.int64)
-    binary = np.zeros(2 * v, dtype=np.uint8)
-    pos1 = v - 1
-    pos2 = v
-    for a in range(v - 1):
-        mins = np.empty(2, dtype=np.int64)
-        for j in range(2):
-            if pos1 >= 0 and count[pos1] < count[pos2]:
-                mins[j] = pos1
-                pos1 -= 1
-            else:
-                mins[j] = pos2
-                pos2 += 1
-        count[v + a] = count[mins[0]] + count[mins[1]]
-        parent[mins[0]] = v + a
-        parent[mins[1]] = v + a
-        binary[mins[1]] = 1
-    root = 2 * v - 2
-    lengths = np.zeros(v, dtype=np.int64)
-    for w in range(v):
-        b = w
-        n = 0
-        while b != root:
-            n += 1
-            b = parent[b]
-        lengths[w] = n
-    offsets = np.zeros(v + 1, dtype=np.int64)
-    for w in range(v):
-        offsets[w + 1] = offsets[w] + lengths[w]
-    codes = np.empty(offsets[v], dtype=np.uint8)
-    points = np.empty(offsets[v], dtype=np.int32)
-    for w in range(v):
-        # walk leaf -> root, writing root-first: points are inner nodes numbered 0..v-2 (root v-2).
-        b = w
-        i = offsets[w + 1] - 1
-        while b != root:
-            codes[i] = binary[b]
-            points[i] = parent[b] - v
-            b = parent[b]
-            i -= 1
-    return codes, points, offsets
+@njit(cache=True, nogil=True, fastmath=True)
+def one_vs_all(
+    hidden: np.ndarray, grad: np.ndarray, wo: np.ndarray, targets: np.ndarray, lr: float
+) -> float:
+    """Independent logistic unit per output row, positive iff the row is in `targets`."""
+    return one_vs_all_range(hidden, grad, wo, targets, 0, targets.shape[0], lr)
+
+
+# Loss codes of `objective` and `output_probabilities`, as the fastText trainers pass them.
+SOFTMAX, HS, NS, OVA = 0, 1, 2, 3
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def objective(
+    kind: int,
+    hidden: np.ndarray,
+    grad: np.ndarray,
+    wo: np.ndarray,
+    targets: np.ndarray,
+    begin: int,
+    end: int,
+    noise: np.ndarray,
+    negative: int,
+    drawn: np.ndarray,
+    codes: np.ndarray,
+    points: np.ndarray,
+    code_off: np.ndarray,
+    lr: float,
+    state: np.ndarray,
+    scores: np.ndarray,
+    skip_saturated: bool,
+) -> float:
+    """One step of loss `kind` (fastText's Loss::forward), so every trainer shares one dispatch.
+
+    The target is targets[begin] (one-vs-all: every one of targets[begin:end]). Negative sampling
+    draws its `negative` noise ids into the scratch `drawn` (int32, at least `negative` long);
+    hierarchical softmax walks the target's path codes/points[code_off[t]:code_off[t+1]];
+    softmax uses `scores` (float32[n_out]) as scratch.
+    """
+    if kind == OVA:
+        return one_vs_all_range(hidden, grad, wo, targets, begin, end, lr)
+    target = targets[begin]
+    if kind == NS:
+        draw_noise(state, noise, drawn, negative)
+        loss = negative_sampling(hidden, grad, wo, target, drawn, 0, negative, lr, skip_saturated)
+        # the next call's table slots (one extra: the caller may draw once, e.g. a window)
+        prefetch_noise(state, noise, negative + 1)
+        return loss
+    if kind == HS:
+        prefetch_rows(wo, points, code_off[target], code_off[target + 1])
+        return hierarchical_softmax_range(
+            hidden, grad, wo, codes, points, code_off[target], code_off[target + 1], lr
+        )
+    return softmax(hidden, grad, wo, target, lr, scores)
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def output_probabilities(
+    kind: int,
+    hidden: np.ndarray,
+    wo: np.ndarray,
+    codes: np.ndarray,
+    points: np.ndarray,
+    code_off: np.ndarray,
+    scores: np.ndarray,
+) -> int:
+    """Each output's probability into `scores` (no update), for prediction; returns their number.
+
+    Softmax: the softmax; negative sampling and one-vs-all: an independent sigmoid per output
+    (fastText's BinaryLogisticLoss::computeOutput); hierarchical softmax: the product of the
+    decisions along each label's path, computed exactly for every label (code_off has one entry
+    per label plus one).
+    """
+    dim = hidden.shape[0]
+    if kind == SOFTMAX:
+        softmax_scores(hidden, wo, scores)
+        return wo.shape[0]
+    if kind == HS:
+        n_out = code_off.shape[0] - 1
+        for lab in range(n_out):
+            p = 1.0
+            for d in range(code_off[lab], code_off[lab + 1]):
+                f = 0.0
+                for j in range(dim):
+                    f += hidden[j] * wo[points[d], j]
+                s = 1.0 / (1.0 + np.exp(-f))
+                p *= s if codes[d] == 0 else 1.0 - s
+            scores[lab] = p
+        return n_out
+    for lab in range(wo.shape[0]):
+        f = 0.0
+        for j in range(dim):
+            f += hidden[j] * wo[lab, j]
+        scores[lab] = 1.0 / (1.0 + np.exp(-f))
+    return wo.shape[0]

@@ -19,10 +19,9 @@ from wordlab.kernels.objectives import (
     draw_noise,
     hierarchical_softmax_range,
     lcg_next,
-    negative_sampling_drawn,
-    prefetch_row,
-    prefetch_rows,
+    negative_sampling,
 )
+from wordlab.kernels.prefetch import prefetch_row, prefetch_rows
 
 MAX_SENTENCE = 1000  # word2vec.c's MAX_SENTENCE_LENGTH: kept tokens per sentence
 LR_UPDATE_WORDS = 10000  # the C tool refreshes alpha every 10,000 words
@@ -168,7 +167,7 @@ def train_range(
                             neu1, neu1e, syn1, hs_codes, hs_points, h0, h1, lr
                         )
                     if negative > 0:
-                        loss += negative_sampling_drawn(
+                        loss += negative_sampling(
                             neu1, neu1e, syn1neg, word, drawn, nd, nd + negative, lr
                         )
                         nd += negative
@@ -194,9 +193,7 @@ def train_range(
                         neu1, neu1e, syn1, hs_codes, hs_points, h0, h1, lr
                     )
                 if negative > 0:
-                    loss += negative_sampling_drawn(
-                        neu1, neu1e, syn1neg, word, drawn, 0, negative, lr
-                    )
+                    loss += negative_sampling(neu1, neu1e, syn1neg, word, drawn, 0, negative, lr)
                 # every context vector gets the whole update, as word2vec.c (also for the mean)
                 for c in range(lo, hi + 1):
                     if c != pos:

@@ -261,20 +261,28 @@ class Trainer:
         self, target: int, checkpoint: str | os.PathLike | None, minutes: float | None
     ) -> None:
         self._last_save = time.monotonic()
+        self._saved: Path | None = None  # the checkpoint last written by this call
         self._wv = None
         self._callback("on_train_begin")
-        while self.epochs_done < target:
-            epoch = self.epochs_done
-            if self.cursor == 0:
-                self._acc[:] = 0.0
-                self._callback("on_epoch_begin")
-            self._run_epoch(epoch, target, checkpoint, minutes)
-            self._check_epoch(self._acc, epoch)
-            self._finish_epoch(epoch, target)
-            if checkpoint:
-                self.save(checkpoint)
-                self._last_save = time.monotonic()
-            self._callback("on_epoch_end")
+        try:
+            while self.epochs_done < target:
+                epoch = self.epochs_done
+                if self.cursor == 0:
+                    self._acc[:] = 0.0
+                    self._callback("on_epoch_begin")
+                self._run_epoch(epoch, target, checkpoint, minutes)
+                self._check_epoch(self._acc, epoch)
+                self._finish_epoch(epoch, target)
+                if checkpoint:
+                    self._saved = self.save(checkpoint)
+                    self._last_save = time.monotonic()
+                self._callback("on_epoch_end")
+        except KeyboardInterrupt as stop:
+            # Ctrl-C between jobs (while a checkpoint is written, say): the last checkpoint
+            # written is a clean point to resume from, so say where it is
+            if isinstance(stop, TrainingInterrupted) or self._saved is None:
+                raise
+            raise TrainingInterrupted(self._saved) from None
         self._callback("on_train_end")
 
     def _run_epoch(
@@ -301,7 +309,9 @@ class Trainer:
 
         with bar:
             while self.cursor < n_jobs:
-                part[:], shown[0] = 0.0, 0.0
+                # jobs add onto the epoch's totals so far, in job order (one thread): the sums
+                # come out the same however checkpoints cut the epoch (float + is not associative)
+                part[:], part[_SECONDS], shown[0] = self._acc, 0.0, self._acc[_UNITS]
                 start = time.perf_counter()
                 try:
                     self.cursor = run_jobs(
@@ -316,12 +326,12 @@ class Trainer:
                     raise KeyboardInterrupt from None
                 self._add(part, time.perf_counter() - start)
                 if self.cursor < n_jobs and checkpoint:
-                    self.save(checkpoint)
+                    self._saved = self.save(checkpoint)
                     self._last_save = time.monotonic()
 
     def _add(self, part: np.ndarray, seconds: float) -> None:
-        part[_SECONDS] = seconds
-        self._acc += part
+        part[_SECONDS] = self._acc[_SECONDS] + seconds
+        self._acc[:] = part
 
     @staticmethod
     def _mean_loss(acc: np.ndarray) -> float:

@@ -23,6 +23,8 @@ import numpy as np
 
 from wordlab.errors import WordlabError
 from wordlab.kernels import fasttext as K
+from wordlab.kernels.labelled import build_examples
+from wordlab.kernels.subwords import subword_table
 from wordlab.modelio import pack_words, unpack_words
 from wordlab.models.base import Trainer
 from wordlab.models.labelled import (
@@ -172,7 +174,7 @@ class Classifier(Trainer):
             for i, d in enumerate(distinct)
         ]
         buf, offsets = pack_strings(bracketed)
-        sub_ptr, sub_ids, _, _ = K.subword_table(
+        sub_ptr, sub_ids, _, _ = subword_table(
             buf, offsets, s.minn, s.maxn, s.rows_bucket if use_sub else 0, False, nwords
         )
         ptr = np.zeros(len(distinct) + 1, dtype=np.int64)
@@ -184,7 +186,7 @@ class Classifier(Trainer):
             np.arange(sub_ids.shape[0]) - np.repeat(sub_ptr[:-1], np.diff(sub_ptr))
         )
         ids[rest] = sub_ids
-        in_ptr, inputs, lab_ptr, labels, ntok = K.build_examples(
+        in_ptr, inputs, lab_ptr, labels, ntok = build_examples(
             kind[tok],
             label[tok],
             hashes[tok],
@@ -225,6 +227,8 @@ class Classifier(Trainer):
         """Train on a fastText-format file, or on lines (strings or token lists) in memory."""
         self._reset()
         tokens, name = self._read_corpus(corpus)
+        if tokens.tok.shape[0] == 0:  # say so, rather than that it has no labels
+            raise WordlabError(f"{name}: the training file is empty")
         self._build_dictionary(tokens, name)
         self._use_examples(tokens, name)
         s = self.settings
@@ -322,7 +326,8 @@ class Classifier(Trainer):
         first = job * JOB_EXAMPLES
         last = min(first + JOB_EXAMPLES, ex.ntokens.shape[0])
         words0 = self._prog[worker, 0]
-        loss0, terms0 = self._losses[worker, 0], self._losses[worker, 1]
+        # this job's loss alone, not a difference of running sums: exact whatever ran before
+        self._losses[worker, :2] = 0.0
         noise, codes, points, offsets = self._tables
         K.train_supervised(
             self.wi, self.wo, ex.in_ptr, ex.inputs, ex.lab_ptr, ex.labels, ex.ntokens,
@@ -331,8 +336,8 @@ class Classifier(Trainer):
             job_seed(s.seed, epoch, job), s.lr_update_rate, self._prog, self._losses, worker,
         )  # fmt: skip
         return (
-            self._losses[worker, 0] - loss0,
-            self._losses[worker, 1] - terms0,
+            self._losses[worker, 0],
+            self._losses[worker, 1],
             float(self._prog[worker, 0] - words0),
         )
 

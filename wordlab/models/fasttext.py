@@ -211,7 +211,8 @@ class FastText(Trainer):
         start = job * JOB_TOKENS
         end = min(start + JOB_TOKENS, self._corpus.n_tokens)
         words0 = self._prog[worker, 0]
-        loss0, terms0 = self._losses[worker, 0], self._losses[worker, 1]
+        # this job's loss alone, not a difference of running sums: exact whatever ran before
+        self._losses[worker, :2] = 0.0
         K.train_subwords(
             self.wi, self.wo, self._tokens, self._line_starts, start, end, len(self.vocab),
             self.sub_ptr, self.sub_ids, self._keep, s.model == "sg", s.window, s.lr,
@@ -220,8 +221,8 @@ class FastText(Trainer):
             s.lr_update_rate, self._prog, self._losses, worker,
         )  # fmt: skip
         return (
-            self._losses[worker, 0] - loss0,
-            self._losses[worker, 1] - terms0,
+            self._losses[worker, 0],
+            self._losses[worker, 1],
             float(self._prog[worker, 0] - words0),
         )
 

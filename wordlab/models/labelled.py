@@ -14,7 +14,7 @@ import numpy as np
 
 from wordlab.errors import WordlabError
 from wordlab.fileio import open_binary, require_file
-from wordlab.kernels import fasttext as K
+from wordlab.kernels.labelled import tokenize
 
 EOS = b"</s>"
 
@@ -61,7 +61,7 @@ _EOS_ARRAY = np.frombuffer(EOS, dtype=np.uint8).copy()
 def tokenize_bytes(data: bytes) -> Tokens:
     """Tokens of UTF-8 text as fastText reads them (ASCII whitespace; a newline is `</s>`)."""
     buf = np.frombuffer(data, dtype=np.uint8)
-    tok, starts, ends, hashes, counts = K.tokenize(buf, _EOS_ARRAY)
+    tok, starts, ends, hashes, counts = tokenize(buf, _EOS_ARRAY)
     distinct = [EOS] + [
         data[a:b] for a, b in zip(starts[1:].tolist(), ends[1:].tolist(), strict=True)
     ]

@@ -11,7 +11,6 @@ resume from. With one thread the jobs run in order, so results repeat exactly.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -57,6 +56,12 @@ def run_jobs(
     lock = threading.Lock()
     state = {"next": start, "stop": False}
     errors: list[BaseException] = []
+    n_threads = max(1, min(threads, n_jobs - start))
+    # set when every worker has returned; waited on instead of Thread.join, which Ctrl-C breaks:
+    # an interrupted join marks a thread still running as stopped (CPython 3.11, bpo-45274), so
+    # a later join returns at once while the job runs on, and the cursor would count it as done
+    finished = threading.Event()
+    running = [n_threads]
 
     def worker(w: int) -> None:
         try:
@@ -73,27 +78,27 @@ def run_jobs(
         except BaseException as exc:  # re-raised in the calling thread
             errors.append(exc)
             state["stop"] = True
+        finally:
+            with lock:
+                running[0] -= 1
+                if running[0] == 0:
+                    finished.set()
 
-    n_threads = max(1, min(threads, n_jobs - start))
     pool = [threading.Thread(target=worker, args=(w,), daemon=True) for w in range(n_threads)]
     for th in pool:
         th.start()
     try:
-        while any(th.is_alive() for th in pool):
-            pool[0].join(POLL_SECONDS) if pool[0].is_alive() else time.sleep(POLL_SECONDS / 4)
+        while not finished.wait(POLL_SECONDS):
             if on_poll is not None:
                 on_poll()
             if should_pause is not None and not state["stop"] and should_pause():
                 state["stop"] = True
     except KeyboardInterrupt:
         state["stop"] = True
-        for th in pool:
-            th.join()
+        finished.wait()  # the jobs in flight finish: every job below the cursor is done
         if errors:
             raise errors[0] from None
         raise Interrupted(min(state["next"], n_jobs)) from None
-    for th in pool:
-        th.join()
     if errors:
         raise errors[0]
     if on_poll is not None:
