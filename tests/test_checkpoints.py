@@ -167,6 +167,26 @@ def test_ctrl_c_between_jobs_names_the_last_checkpoint(big_corpus, tmp_path) -> 
     assert type(plain.value) is KeyboardInterrupt
 
 
+def test_ctrl_c_lets_the_job_in_flight_finish_and_reports_the_cursor() -> None:
+    from wordlab.models.threads import Interrupted, run_jobs
+
+    done: list[int] = []
+    main_thread = threading.main_thread().ident
+
+    def work(job: int, worker: int) -> tuple[float]:
+        if job == 2:
+            signal.pthread_kill(main_thread, signal.SIGINT)
+        time.sleep(0.3)  # the main thread has long stopped waiting when this job ends
+        done.append(job)
+        return (1.0,)
+
+    totals = np.zeros(1)
+    with pytest.raises(Interrupted) as stop:
+        run_jobs(10, work, 1, start=1, totals=totals)
+    assert stop.value.cursor == 3 and done == [1, 2] and totals[0] == 2.0
+    assert isinstance(stop.value, KeyboardInterrupt)  # a caller that does not catch it stops
+
+
 def _wordlab(*args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "wordlab", *args],

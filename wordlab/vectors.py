@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from wordlab.cosmul import COSMUL_EPS, cosmul_scores
 from wordlab.errors import WordlabError
 from wordlab.vectors_gensim import GensimMethods
 from wordlab.vectors_io import FILE_NAMES, FORMATS, read_vectors, write_vectors
@@ -35,7 +36,6 @@ from wordlab.vectors_io import FILE_NAMES, FORMATS, read_vectors, write_vectors
 __all__ = ["COSMUL_EPS", "FILE_NAMES", "FORMATS", "UnknownWordError", "Vectors", "cosmul_scores"]
 
 _KEY_TYPES = (str, int, np.integer)  # what gensim accepts as a key: a word or a row number
-COSMUL_EPS = 1e-6  # Levy and Goldberg 2014; gensim's most_similar_cosmul
 
 
 class UnknownWordError(WordlabError, KeyError):
@@ -43,20 +43,6 @@ class UnknownWordError(WordlabError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
-
-
-def cosmul_scores(
-    positive: Sequence[np.ndarray], negative: Sequence[np.ndarray] = ()
-) -> np.ndarray:
-    """3CosMul (Levy and Goldberg 2014, eq. 4) from cosines: the one implementation in wordlab.
-
-    Cosines are shifted to [0, 1] (the paper's footnote 7) and multiplied, positive terms over
-    negative ones plus COSMUL_EPS, in gensim `most_similar_cosmul`'s order of operations, so
-    float32 cosines give gensim's scores bit for bit.
-    """
-    pos = np.prod([(1 + c) / 2 for c in positive], axis=0)
-    neg = np.prod([(1 + c) / 2 for c in negative], axis=0)
-    return pos / (neg + COSMUL_EPS)
 
 
 def _as_list(value: Any) -> list:

@@ -12,20 +12,11 @@ from wordlab.commands.common import (
     add_run_options,
     add_text_options,
     add_vocab_options,
-    check_output_file,
-    check_output_folder,
-    save_safely,
-    text_options,
 )
-from wordlab.commands.training import (
-    add_checkpoint_options,
-    start_or_resume,
-    train,
-)
-from wordlab.errors import WordlabError
+from wordlab.commands.training import add_checkpoint_options, run_vectors_trainer
 from wordlab.modelio import SUFFIX
 from wordlab.models.fasttext import LOSSES, MODELS, FastText, FastTextSettings
-from wordlab.vectors import FILE_NAMES, FORMATS
+from wordlab.vectors import FORMATS
 
 MODEL_FILE = "model" + SUFFIX
 
@@ -125,31 +116,7 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads,
         seed=args.seed,
     )
-    out = check_output_folder(args.output)
-    if args.export_fasttext:
-        check_output_file(args.export_fasttext, "--export-fasttext")
-    if not args.input and not args.resume:
-        raise WordlabError("give --input (a corpus), or --resume to continue the model in --output")
-    model_file = out / MODEL_FILE
-    model, resumed = start_or_resume(FastText, args, settings, model_file)
-
-    def fit(**checkpoints: object) -> None:
-        model.fit(
-            args.input, text=text_options(args), corpus_cache=args.corpus_cache, **checkpoints
-        )
-
-    train(model, resumed, fit, args, model_file)
-    vectors_path = save_safely(
-        lambda p: model.wv.save(p, args.format), out / FILE_NAMES[args.format], "vectors"
-    )
-    if args.export_fasttext:
-        model.save(args.export_fasttext, format="fasttext")
-    if not args.quiet:
-        print(
-            f"wordlab fasttext: {len(model.vocab):,} words x {model.settings.dim}; "
-            f"wrote {vectors_path} and {model_file}",
-            file=sys.stderr,
-        )
+    run_vectors_trainer(FastText, settings, args, "fasttext")
     return 0
 
 

@@ -16,7 +16,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from wordlab.commands.common import (
+    check_output_file,
+    check_output_folder,
+    save_safely,
+    text_options,
+)
 from wordlab.errors import WordlabError
+from wordlab.modelio import SUFFIX
+from wordlab.vectors import FILE_NAMES
 
 MAY_CHANGE = ("epochs", "threads")
 CHECKPOINT_MINUTES = 10.0
@@ -97,3 +105,34 @@ def train(
         )
     else:
         model.train(checkpoint=model_file, checkpoint_minutes=minutes)
+
+
+def run_vectors_trainer(cls: type, settings: Any, args: argparse.Namespace, command: str) -> Any:
+    """word2vec's and fasttext's command: fit or resume on --input, write vectors and the model."""
+    out = check_output_folder(args.output)
+    export = getattr(args, "export_fasttext", None)
+    if export:
+        check_output_file(export, "--export-fasttext")
+    if not args.input and not args.resume:
+        raise WordlabError("give --input (a corpus), or --resume to continue the model in --output")
+    model_file = out / ("model" + SUFFIX)
+    model, resumed = start_or_resume(cls, args, settings, model_file)
+
+    def fit(**checkpoints: object) -> None:
+        model.fit(
+            args.input, text=text_options(args), corpus_cache=args.corpus_cache, **checkpoints
+        )
+
+    train(model, resumed, fit, args, model_file)
+    vectors_path = save_safely(
+        lambda p: model.wv.save(p, args.format), out / FILE_NAMES[args.format], "vectors"
+    )
+    if export:
+        model.save(export, format="fasttext")
+    if not args.quiet:
+        print(
+            f"wordlab {command}: {len(model.wv):,} words x {model.settings.dim}; "
+            f"wrote {vectors_path} and {model_file}",
+            file=sys.stderr,
+        )
+    return model

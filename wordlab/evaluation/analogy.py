@@ -25,14 +25,18 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.linalg import blas
 
+from wordlab.cosmul import COSMUL_EPS, cosmul_scores
 from wordlab.errors import WordlabError
 from wordlab.evaluation.datasets import AnalogyDataset, read_analogies
 from wordlab.evaluation.similarity import known_words
-from wordlab.vectors import COSMUL_EPS, Vectors, cosmul_scores
+
+if TYPE_CHECKING:  # evaluation takes Vectors; importing them here would make a circle
+    from wordlab.vectors import Vectors
 
 METHODS = ("3cosadd", "3cosmul")
 _TOP = 5  # gensim looks at the five best answers
@@ -237,7 +241,7 @@ def _batches(vectors: Vectors, n: int, q_all: np.ndarray, method: str, batch_siz
         cos = unit[words] @ head.T
         if method == "3cosadd":
             return cos, None
-        # wordlab.vectors.cosmul_scores, split so that each question costs one multiply and one
+        # wordlab.cosmul.cosmul_scores, split so that each question costs one multiply and one
         # divide: cosines shifted to [0, 1] once per word, b * c / (a + eps) per question (the
         # same float32 operations, so the same bits)
         cos += 1.0

@@ -6,12 +6,14 @@
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from wordlab.evaluation.analogy import evaluate_analogy
 from wordlab.evaluation.datasets import read_analogies
 from wordlab.evaluation.similarity import evaluate_similarity, known_words
-from wordlab.vectors import Vectors
+
+if TYPE_CHECKING:  # evaluation takes Vectors; importing them here would make a circle
+    from wordlab.vectors import Vectors
 
 
 class Correlation(NamedTuple):

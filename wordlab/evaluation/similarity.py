@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats
@@ -19,7 +20,9 @@ from scipy.linalg import blas
 
 from wordlab.errors import WordlabError
 from wordlab.evaluation.datasets import SimilarityDataset, read_similarity
-from wordlab.vectors import Vectors
+
+if TYPE_CHECKING:  # evaluation takes Vectors; importing them here would make a circle
+    from wordlab.vectors import Vectors
 
 
 @dataclass

@@ -39,6 +39,7 @@ from wordlab.errors import WordlabError
 from wordlab.modelio import load_model, save_model
 from wordlab.models.threads import Interrupted, run_jobs
 from wordlab.progress import Progress
+from wordlab.vocab import Vocab
 
 CALLBACK_METHODS = ("on_train_begin", "on_epoch_begin", "on_epoch_end", "on_train_end")
 # accumulators of one epoch: summed loss, loss terms, words (or records / examples), seconds
@@ -122,6 +123,20 @@ class Trainer:
         raise NotImplementedError
 
     def _attach(self, corpus: Any) -> None:
+        """Make the training corpus available again (a loaded model); it must give the same vocabulary.
+
+        This serves the models trained on an encoded corpus (word2vec, fastText), which keep it as
+        `_corpus` and rebuild their tables in `_use_corpus`; GloVe and the classifier override it.
+        """
+        if corpus is None and getattr(self, "_corpus", None) is not None:
+            return
+        enc = self._encoded(corpus, None, None) if corpus is not None else self._reload_corpus()
+        s = self.settings
+        if Vocab.from_corpus(enc, s.min_count, s.max_vocab).words != list(self.vocab.words):
+            raise WordlabError("the corpus given does not give this model's vocabulary")
+        self._use_corpus(enc)
+
+    def _use_corpus(self, corpus: EncodedCorpus) -> None:
         raise NotImplementedError
 
     def _n_jobs(self, epoch: int) -> int:

@@ -103,19 +103,6 @@ class Word2Vec(Trainer):
         self.counter[0] = 0
         self._use_corpus(corpus)
 
-    def _attach(self, corpus: Any) -> None:
-        if corpus is not None:
-            enc = self._encoded(corpus, None, None)
-        elif self._corpus is not None:
-            return
-        else:
-            enc = self._reload_corpus()
-        if Vocab.from_corpus(enc, self.settings.min_count, self.settings.max_vocab).words != list(
-            self.vocab.words
-        ):
-            raise WordlabError("the corpus given does not give this model's vocabulary")
-        self._use_corpus(enc)
-
     def _use_corpus(self, corpus: EncodedCorpus) -> None:
         """Tables that follow from the vocabulary and the corpus: rebuilt, never saved."""
         s = self.settings
