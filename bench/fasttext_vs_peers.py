@@ -3,15 +3,20 @@
 Classification: IMDB (tab-separated `label id rating text`), converted once to fastText's
 `__label__` format (lower-cased, punctuation split off, `<br />` removed, training lines shuffled
 with a fixed seed because the files are sorted by label); the same files go to every tool.
-Peers: the `fasttext` Python package (bench-only, `pip install fasttext`) and, if given, the
-fastText C++ binary (`--fasttext-bin`, timed as a process: reading, training and saving).
+Peers: the `fasttext` Python package (bench-only, `pip install fasttext-wheel`) and, if given, the
+fastText C++ binary (`--fasttext-bin`, timed as a process: reading, training and saving). wordlab
+runs twice: in this process (`Classifier(...).fit`, kernels already loaded) and as a user runs it,
+`wordlab classify train` in its own process (start-up, reading, training and saving the model),
+the like of the C++ row. wordlab shuffles the examples each epoch (its default); `--no-shuffle`
+reads them in file order every epoch, as fastText does.
 
 Vectors (`--vectors`): skip-gram on a byte prefix of enwiki, wordlab vs the C++ binary, the
 Python package and gensim's FastText; throughput and WordSim353 / SimLex-999 Spearman and Google
 analogy accuracy (evaluated with gensim's KeyedVectors for all, analogies over the 30,000 most
 frequent words).
 
-    python bench/fasttext_vs_peers.py --fasttext-bin /path/to/fasttext [--vectors --mb 100]
+    python bench/fasttext_vs_peers.py --fasttext-bin /tmp/peers/facebookresearch+fastText/fasttext \
+        [--vectors --mb 100]
 """
 
 from __future__ import annotations
@@ -35,8 +40,9 @@ DATA = ROOT.parent / "shared" / "data"
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
-def convert_imdb(src: Path, dst: Path, shuffle: bool) -> int:
-    """IMDB .tsv.xz -> fastText format, one review per line; returns the number of lines."""
+def convert_imdb(src: Path, dst: Path, shuffle: bool, limit: int = 0) -> int:
+    """IMDB .tsv.xz -> fastText format, one review per line (`limit`: a random sample of that
+    many, for a quick check); returns the number of lines."""
     lines = []
     with lzma.open(src, "rt", encoding="utf-8") as fh:
         header = next(fh).rstrip("\n").split("\t")
@@ -45,22 +51,45 @@ def convert_imdb(src: Path, dst: Path, shuffle: bool) -> int:
             label, _, _, text = line.rstrip("\n").split("\t", 3)
             text = text.lower().replace("<br />", " ")
             lines.append(f"__label__{label} " + " ".join(_TOKEN.findall(text)))
+    if limit and limit < len(lines):
+        lines = random.Random(1).sample(lines, limit)
     if shuffle:
         random.Random(0).shuffle(lines)
     dst.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(lines)
 
 
-def run_wordlab_clf(train: Path, test: Path, cfg: dict) -> tuple[float, float]:
+def run_wordlab_clf(train: Path, test: Path, cfg: dict, shuffle: bool) -> tuple[float, float]:
     from wordlab.models.classifier import Classifier
 
     t = time.perf_counter()
     clf = Classifier(
         dim=cfg["dim"], word_ngrams=cfg["wordNgrams"], epochs=cfg["epoch"], lr=cfg["lr"],
-        threads=cfg["thread"],
-    ).fit(train, progress=False)  # fmt: skip
+        threads=cfg["thread"], shuffle=shuffle, progress=False,
+    ).fit(train)  # fmt: skip
     secs = time.perf_counter() - t
     return secs, clf.test(test).precision
+
+
+def run_wordlab_cli(
+    train: Path, test: Path, cfg: dict, shuffle: bool, work: Path
+) -> tuple[float, float]:
+    """`wordlab classify train` timed as a process, as the C++ binary is; scored in this process."""
+    from wordlab.models.classifier import Classifier
+
+    out = work / "wordlab-clf.wordlab"
+    cmd = [
+        sys.executable, "-m", "wordlab", "classify", "train", "--input", str(train),
+        "--output", str(out), "--dim", str(cfg["dim"]), "--word-ngrams", str(cfg["wordNgrams"]),
+        "--epochs", str(cfg["epoch"]), "--lr", str(cfg["lr"]), "--threads", str(cfg["thread"]),
+        "--quiet", *([] if shuffle else ["--no-shuffle"]),
+    ]  # fmt: skip
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    secs = time.perf_counter() - t
+    if proc.returncode:
+        raise RuntimeError(f"wordlab classify train failed: {proc.stderr.strip()[-2000:]}")
+    return secs, Classifier.load(out).test(test).precision
 
 
 def run_pip_clf(train: Path, test: Path, cfg: dict) -> tuple[float, float]:
@@ -88,8 +117,8 @@ def run_bin_clf(binary: str, train: Path, test: Path, cfg: dict, work: Path) -> 
 
 def classification(args: argparse.Namespace, work: Path) -> None:
     train, test = work / "imdb.train.txt", work / "imdb.test.txt"
-    n_train = convert_imdb(args.imdb / "train.tsv.xz", train, shuffle=True)
-    n_test = convert_imdb(args.imdb / "test.tsv.xz", test, shuffle=False)
+    n_train = convert_imdb(args.imdb / "train.tsv.xz", train, shuffle=True, limit=args.limit)
+    n_test = convert_imdb(args.imdb / "test.tsv.xz", test, shuffle=False, limit=args.limit)
     print(f"IMDB: {n_train:,} train / {n_test:,} test reviews; {args.reps} runs each, median time")
     configs_all = {
         "dim 10, wordNgrams 2, 5 epochs, lr 0.1, 2 threads": dict(
@@ -100,9 +129,16 @@ def classification(args: argparse.Namespace, work: Path) -> None:
         ),
     }
     configs = {k: v for i, (k, v) in enumerate(configs_all.items()) if str(i + 1) in args.configs}
-    run_wordlab_clf(train, test, dict(dim=2, wordNgrams=2, epoch=1, lr=0.1, thread=2))  # JIT load
+    shuffle = not args.no_shuffle
+    order = "a new order each epoch" if shuffle else "file order every epoch, as fastText"
+    print(f"wordlab reads the examples in {order}")
+    warm = dict(dim=2, wordNgrams=2, epoch=1, lr=0.1, thread=2)
+    run_wordlab_clf(train, test, warm, shuffle)  # JIT load
     for name, cfg in configs.items():
-        tools = {"wordlab": lambda c=cfg: run_wordlab_clf(train, test, c)}
+        tools = {
+            "wordlab": lambda c=cfg: run_wordlab_clf(train, test, c, shuffle),
+            "wordlab (CLI)": lambda c=cfg: run_wordlab_cli(train, test, c, shuffle, work),
+        }
         tools["fasttext (pip)"] = lambda c=cfg: run_pip_clf(train, test, c)
         if args.fasttext_bin:
             tools["fastText C++"] = lambda c=cfg: run_bin_clf(
@@ -158,6 +194,25 @@ def _evaluate(kv) -> dict[str, float]:
     return out
 
 
+def pip_unsupervised(corpus: Path, seed: int, **kwargs):
+    """`fasttext.train_unsupervised` with a seed, also on fasttext-wheel 0.9.2, whose function
+    takes no `seed=` although its C++ arguments have one (it fills them from its defaults)."""
+    import fasttext
+    import fasttext.FastText as impl
+
+    try:
+        return fasttext.train_unsupervised(str(corpus), seed=seed, **kwargs)
+    except TypeError as exc:
+        if "seed" not in str(exc):
+            raise
+    saved = impl.unsupervised_default.get("seed", 0)
+    impl.unsupervised_default["seed"] = seed
+    try:
+        return fasttext.train_unsupervised(str(corpus), **kwargs)
+    finally:
+        impl.unsupervised_default["seed"] = saved
+
+
 def vectors(args: argparse.Namespace, work: Path) -> None:
     from gensim.models import KeyedVectors
 
@@ -182,9 +237,13 @@ def vectors(args: argparse.Namespace, work: Path) -> None:
     tools = set(args.vector_tools.split(","))
     # each tool's own default unless --ns-exponent is given (fastText 0.5, gensim 0.75)
     ns = {} if args.ns_exponent is None else {"ns_exponent": args.ns_exponent}
-    enc = (
-        load_corpus(corpus, cache_dir=work / "enc", progress=False) if "wordlab" in tools else None
-    )
+    enc = None
+    if "wordlab" in tools:
+        enc = load_corpus(corpus, cache_dir=work / "enc", progress=False)
+        # load wordlab's compiled kernels once, untimed, as the classification bench does
+        words = [f"w{i}" for i in range(20)]
+        FastText(model="sg", dim=2, epochs=1, min_count=1, bucket=1000, threads=2, progress=False,
+                 **ns).fit([words] * 50)  # fmt: skip
     for seed in args.seeds:
         if "wordlab" in tools:
             t = time.perf_counter()
@@ -194,7 +253,7 @@ def vectors(args: argparse.Namespace, work: Path) -> None:
             )  # fmt: skip
             ft.fit(enc)
             secs = time.perf_counter() - t
-            v = ft.vectors
+            v = ft.wv
             kv = KeyedVectors(dim)
             kv.add_vectors(v.words, v.matrix)
             record("wordlab", seed, secs, kv)
@@ -213,12 +272,10 @@ def vectors(args: argparse.Namespace, work: Path) -> None:
                 str(out) + ".vec"))  # fmt: skip
 
         if "pip" in tools:
-            import fasttext
-
             t = time.perf_counter()
-            m = fasttext.train_unsupervised(
-                str(corpus), model="skipgram", dim=dim, epoch=e, thread=2, minn=3, maxn=6,
-                seed=seed, verbose=0,
+            m = pip_unsupervised(
+                corpus, seed, model="skipgram", dim=dim, epoch=e, thread=2, minn=3, maxn=6,
+                verbose=0,
             )  # fmt: skip
             secs = time.perf_counter() - t
             kv = KeyedVectors(dim)
@@ -271,8 +328,20 @@ def main() -> None:
     p.add_argument("--fasttext-bin", help="fastText C++ binary (optional peer)")
     p.add_argument("--imdb", type=Path, default=DATA / "classification" / "imdb")
     p.add_argument("--reps", type=int, default=3, help="runs per tool and setting")
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=0,
+        help="use N random reviews of each IMDB file (a quick check)",
+    )
     p.add_argument("--no-classification", action="store_true")
     p.add_argument("--configs", default="12", help="classification settings to run: 1, 2 or 12")
+    p.add_argument(
+        "--no-shuffle",
+        action="store_true",
+        help="wordlab reads the training examples in file order every epoch, as fastText does "
+        "(default: wordlab's own default, a new order each epoch)",
+    )
     p.add_argument("--vectors", action="store_true", help="also run the subword-vector bench")
     p.add_argument("--mb", type=float, default=100, help="enwiki prefix in MB (issue: 100)")
     p.add_argument("--vector-epochs", type=int, default=5)

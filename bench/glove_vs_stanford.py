@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +27,7 @@ import numpy as np
 from wordlab.cooccur import read_records
 from wordlab.evaluation.analogy import evaluate_analogy
 from wordlab.evaluation.similarity import evaluate_similarity
+from wordlab.models.glove import GloVe
 from wordlab.vectors import Vectors
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -114,6 +115,11 @@ def score(path: Path) -> dict:
     }
 
 
+def ratio(a: float, b: float) -> float:
+    """a / b, NaN when b is 0 (a stage too short for /usr/bin/time's 10 ms resolution)."""
+    return a / b if b else math.nan
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
@@ -186,8 +192,8 @@ def main() -> None:
         if stage in args.stages:
             rows[stage] = {"stanford": timed(cmd, fin, fout), "wordlab": timed(ours)}
 
-    train_log = rows["train"]["wordlab"][2] if "train" in rows else ""
-    ours_epochs = [float(x) for x in re.findall(r"epoch\s+\d+\s+cost\s+\S+\s+([\d.]+)s", train_log)]
+    # wordlab's own seconds per epoch, kept in the model file it saves (model.epoch_seconds)
+    ours_epochs = GloVe.load(wl / "model.wordlab").epoch_seconds if "train" in rows else []
     same_vocab = (st / "vocab.txt").read_text() == (wl / "vocab.txt").read_text()
     check = compare_cooccurrences(wl / "cooccurrence.bin", st / "cooccurrence.bin")
     scores = (
@@ -203,11 +209,11 @@ def main() -> None:
     for stage, r in rows.items():
         (ts, ms, _, cs), (tw, mw, _, cw) = r["stanford"], r["wordlab"]
         print(
-            f"{stage:8s} {ts:10.1f} {tw:9.1f} {tw / ts:6.2f} {cw / cs:9.2f} {ms:11.0f} {mw:10.0f} {mw / ms:6.2f}"
+            f"{stage:8s} {ts:10.1f} {tw:9.1f} {ratio(tw, ts):6.2f} {ratio(cw, cs):9.2f} {ms:11.0f} {mw:10.0f} {ratio(mw, ms):6.2f}"
         )
     tot_s = sum(r["stanford"][0] for r in rows.values())
     tot_w = sum(r["wordlab"][0] for r in rows.values())
-    print(f"{'total':8s} {tot_s:10.1f} {tot_w:9.1f} {tot_w / tot_s:6.2f}")
+    print(f"{'total':8s} {tot_s:10.1f} {tot_w:9.1f} {ratio(tot_w, tot_s):6.2f}")
     st_epoch = wl_epoch = float("nan")
     if "train" in rows:
         st_epoch = rows["train"]["stanford"][0] / args.epochs
@@ -217,7 +223,7 @@ def main() -> None:
             else rows["train"]["wordlab"][0] / args.epochs
         )
         print(f"per epoch: Stanford {st_epoch:.1f} s (run / epochs), wordlab {wl_epoch:.1f} s (mean epoch), "
-              f"ratio {wl_epoch / st_epoch:.2f}")  # fmt: skip
+              f"ratio {ratio(wl_epoch, st_epoch):.2f}")  # fmt: skip
     print(f"same vocabulary: {same_vocab}; co-occurrences: {check}")
     print(f"{'vectors':10s} {'WS353':>7s} {'SimLex':>7s} {'analogy':>8s} {'sem':>6s} {'syn':>6s}")
     for who, sc in scores.items():

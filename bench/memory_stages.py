@@ -2,7 +2,7 @@
 
 Usage (Stanford's binaries built with `make` from a fetched copy; this script only runs them):
 
-    nice -n 10 python bench/memory_stages.py --memory 1 2 --stanford /tmp/peers/glove/build \
+    nice -n 10 python bench/memory_stages.py --memory 1 2 --stanford /tmp/peers/stanfordnlp+GloVe/build \
         --corpus ../shared/data/corpora/enwiki-70m.txt.xz --work /tmp/wordlab-memory-bench
 
 Every stage runs alone, one after the other, as its own process under /usr/bin/time (peak

@@ -5,8 +5,8 @@ the same settings (dim 100, window 5, negative 5, sample 1e-4, min-count 5, 2 th
 four modes sg-ns, cbow-ns, sg-hs, cbow-hs. Each run is a separate process, timed from start to
 exit (wall: reading text, vocabulary, training, writing the vectors) with its peak resident
 memory; training-only time is what each tool spends after its vocabulary is built:
-- wordlab: `Word2Vec.fit`'s training loop (the corpus is encoded from text in the same process,
-  into a fresh cache folder, so wall includes encoding);
+- wordlab: the sum of `Word2Vec.epoch_seconds`, its training loop (the corpus is encoded from
+  text in the same process, into a fresh `corpus_cache` folder, so wall includes encoding);
 - gensim: `train(corpus_file=...)` after `build_vocab` (corpus_file mode, its fastest);
 - word2vec C: from the moment it prints "Words in train file" (vocabulary done) to exit.
 wordlab's Numba kernels are compiled into their cache by a warm-up run on a 1 MB prefix first
@@ -52,19 +52,18 @@ def prepare_prefix(corpus: Path, n_bytes: int, out: Path) -> Path:
 
 def child_wordlab(args: argparse.Namespace, mode: str, out: Path) -> dict:
     """Train wordlab's word2vec in this process; return its own timing."""
-    from wordlab.corpus import load_corpus
     from wordlab.models.word2vec import Word2Vec
 
     model, loss = mode.split("-")
     with tempfile.TemporaryDirectory(dir=args.workdir) as cache:
-        enc = load_corpus(args.text, cache_dir=Path(cache) / "enc", progress=False)
         w2v = Word2Vec(
-            model, loss, dim=args.dim, window=args.window, negative=args.negative,
+            model=model, loss=loss, dim=args.dim, window=args.window, negative=args.negative,
             sample=args.sample, epochs=args.epochs, min_count=args.min_count,
             threads=args.threads, seed=1, progress=False,
-        ).fit(enc)  # fmt: skip
-    w2v.vectors.save(out, "word2vec-binary")
-    return {"train_seconds": w2v.stats["train_seconds"]}
+        ).fit(args.text, corpus_cache=Path(cache) / "enc")  # fmt: skip
+    w2v.wv.save(out, "word2vec-binary")
+    # the training loop's own seconds, epoch by epoch (encoding and vocabulary not included)
+    return {"train_seconds": sum(w2v.epoch_seconds)}
 
 
 def child_gensim(args: argparse.Namespace, mode: str, out: Path) -> dict:

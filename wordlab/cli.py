@@ -30,6 +30,9 @@ COMMANDS = [
     "classify",
     "elmo",
     "experiment",
+    "serve",
+    "export",
+    "postprocess",
 ]
 
 # subcommands registered by a module of another name

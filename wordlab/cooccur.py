@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wordlab.corpus import EncodedCorpus
+from wordlab.corpus import WORD_OBJECT_BYTES, EncodedCorpus
 from wordlab.errors import WordlabError
 from wordlab.fileio import atomic_path, require_file
 from wordlab.kernels import cooccur as kernels
@@ -96,9 +96,6 @@ def plan_memory(vocab_size: int, memory_gb: float, threads: int) -> tuple[int, i
     return max_product, overflow
 
 
-# bytes a vocabulary word costs in the Python lists the caller holds (the corpus's words and
-# the vocabulary's): str object, list slot and count; subtracted from the budget for the merge
-_WORD_OBJECT_BYTES = 120
 # tokens a counting thread reads at a time (4 MB; fewer when --memory is small)
 _TOKEN_WINDOW = 1 << 20
 _SPILL_BUFFER = 1 << 16  # pairs a spill reduces before writing them out
@@ -198,7 +195,7 @@ def count_cooccurrences(
     per_thread = 4 * token_window + 16 * _SPILL_BUFFER + 8 * grid.shape[0] + V
     held = (
         dense.nbytes + id_map.nbytes + dense_offsets.nbytes + dense_len.nbytes
-        + np.asarray(corpus.line_starts).nbytes + _WORD_OBJECT_BYTES * (len(corpus.words) + V)
+        + np.asarray(corpus.line_starts).nbytes + WORD_OBJECT_BYTES * (len(corpus.words) + V)
         + settings.threads * per_thread
     )  # fmt: skip
     counting = held + settings.threads * overflow_length * 8

@@ -257,7 +257,7 @@ def _stamp(path: Path, options: TextOptions) -> _SourceStamp:
 
 # bytes a distinct word costs once the vocabulary is loaded as Python objects (str, list slot,
 # and while words.txt is read a Python int for its count): 115 measured on enwiki's 489k words
-_WORD_OBJECT_BYTES = 120
+WORD_OBJECT_BYTES = 120
 # what reading takes besides the word table: the chunk as bytes, text and re-encoded bytes, its
 # ids, line marks and counts (measured: 30-40 MB). An .xz decoder's dictionary (up to 64 MB for
 # xz -9) is resident only as far as it has been filled, at most the text decoded so far.
@@ -330,7 +330,7 @@ def encode_corpus(
                 n_tokens += chunk_ids.shape[0]
                 if budget is not None:
                     text_bytes += len(chunk)
-                    need = interner.nbytes + counts.nbytes + n_ids * _WORD_OBJECT_BYTES
+                    need = interner.nbytes + counts.nbytes + n_ids * WORD_OBJECT_BYTES
                     need += _READ_BYTES + (min(_XZ_BYTES, text_bytes) if is_xz else 0)
                     if need > budget:
                         raise WordlabError(

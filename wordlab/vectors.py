@@ -338,6 +338,23 @@ class Vectors(GensimMethods):
             return self.most_similar_cosmul([b, c], [a], topn=topn, restrict_vocab=restrict_vocab)
         raise WordlabError(f"unknown analogy method {method!r}: use 3cosadd or 3cosmul")
 
+    # ---- post-processing ------------------------------------------------------------------
+
+    def postprocess(
+        self,
+        center: bool = False,
+        remove_top: int | str | None = None,
+        normalize: bool = False,
+        pca: int | None = None,
+    ) -> Vectors:
+        """A centred / all-but-the-top (remove_top=D or "auto": dim/100) / PCA / unit-length copy.
+
+        The repairs for GloVe's unanchored, frequency-dominated vectors; wordlab.postprocess.
+        """
+        from wordlab.postprocess import postprocess_vectors
+
+        return postprocess_vectors(self, center, remove_top, normalize, pca)[0]
+
     # ---- files ----------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike, fmt: str = "glove") -> None:

@@ -37,7 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Runs: " + ", ".join(EXPERIMENT_NAMES) + " (or all). Finished runs in "
         "OUT/results.json are reused, so an interrupted sweep resumes.",
     )
-    p.add_argument("name", choices=[*EXPERIMENT_NAMES, "all"], help="experiment to run, or all")
+    p.add_argument(
+        "name",
+        choices=[*EXPERIMENT_NAMES, "all", "critique"],
+        help="experiment to run, or all (the paper's); critique: GloVe's norms, invariance and "
+        "post-processing, with a report of its own",
+    )
     p.add_argument("--corpus", required=True, help="corpus text file (.gz/.bz2/.xz)")
     p.add_argument("--out", required=True, help="output folder: results.json, figures/, report.md")
     p.add_argument("--budget", help="time for this invocation (e.g. 60m, 2h): picks the grid")
@@ -57,6 +62,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="word-pair similarity file, repeatable (default WS353 and SimLex999 from --data)",
     )
     g.add_argument("--ner-data", help="CoNLL-2003 folder with eng.train, eng.testa, eng.testb")
+    g.add_argument(
+        "--classification-data",
+        help="critique: folder with train.tsv.xz and test.tsv.xz (label id rating text) "
+        "(default: DATA/classification/imdb when present)",
+    )
     add_vocab_options(p)
     add_text_options(p)
     add_run_options(p)
@@ -110,10 +120,28 @@ def config_from(args: argparse.Namespace) -> Config:
     )
 
 
+def classification_dir(args: argparse.Namespace) -> Path | None:
+    """The critique's review folder: --classification-data, else DATA/classification/imdb."""
+    if args.classification_data:
+        folder = Path(args.classification_data)
+        if not folder.is_dir():
+            raise WordlabError(f"--classification-data folder not found: {folder}")
+        return folder
+    data = Path(args.data) if args.data else default_data_dir()
+    folder = None if data is None else data / "classification" / "imdb"
+    return folder if folder is not None and folder.is_dir() else None
+
+
 def run(args: argparse.Namespace) -> None:
     check_output_folder(args.out, "--out")
     config = config_from(args)
     names = list(EXPERIMENT_NAMES) if args.name == "all" else [args.name]
     command = "wordlab " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    if args.name == "critique":
+        from wordlab.experiments.critique import run_critique
+
+        run_critique(config, classification_dir(args), level=args.level, command=command)
+        print(f"report: {config.out / 'report.md'}")
+        return
     run_experiments(names, config, level=args.level, command=command)
     print(f"report: {config.out / 'report.md'}")
