@@ -7,12 +7,13 @@ skips, saying why, only when no browser or driver is installed.
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
 
 import pytest
-from test_serve import TOPICS, topic_sentences, write_topic_vectors  # noqa: I001 - tests/ is on sys.path
+from test_serve import TOPICS, topic_sentences, write_topic_vectors  # tests/ is on sys.path
 
 from wordlab.serve.api import Api
 from wordlab.serve.models import load_source, unique_names, warm
@@ -42,6 +43,14 @@ def _browser() -> tuple[str, str]:
     if browser is None or driver is None:
         pytest.skip("no Chromium and chromedriver (apt-get install chromium chromium-driver)")
     return browser, driver
+
+
+def _private_env(folder: Path) -> dict[str, str]:
+    """The browser's environment: its home, caches and settings under the test's folder."""
+    env = dict(os.environ)
+    for name in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        env[name] = str(folder / name.lower())
+    return env
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +85,8 @@ def page(tmp_path_factory):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     try:
-        driver = webdriver.Chrome(options=options, service=Service(driver_path))
+        service = Service(driver_path, env=_private_env(folder))
+        driver = webdriver.Chrome(options=options, service=service)
     except Exception as exc:  # a browser that is installed but cannot start here
         server.shutdown()
         server.server_close()
