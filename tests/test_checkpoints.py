@@ -328,6 +328,15 @@ def test_resume_with_a_contradicting_setting_is_an_error(small_run, capsys) -> N
     assert (out / "model.wordlab").read_bytes() == before  # nothing trained, nothing saved
 
 
+def test_resume_with_a_setting_written_at_its_default_is_checked_too(small_run, capsys) -> None:
+    """--dim 100 is the option's default, but written on the command line it is a contradiction."""
+    args, _ = small_run
+    capsys.readouterr()
+    assert main([*args(2), "--resume", "--dim", "100"]) == 2
+    err = capsys.readouterr().err
+    assert "--dim 100 (the saved model has 8)" in err, err
+
+
 def test_resume_with_more_epochs_reports_and_continues(small_run, capsys) -> None:
     args, out = small_run
     two = Word2Vec.load(out / "model")

@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a command module that fails to import: still one line
         return _fail(argv[0] if argv else "", f"internal error {type(exc).__name__}: {exc}", debug)
     args = parser.parse_args(argv)
+    args.argv = argv  # what was written: --resume tells given settings from defaults
     try:
         result = args.func(args)
     except WordlabError as exc:

@@ -12,7 +12,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,27 +21,44 @@ from wordlab.errors import WordlabError
 from wordlab.fileio import atomic_open, atomic_path, open_binary, require_file
 from wordlab.kernels import corpus as corpus_kernels
 from wordlab.progress import Progress
+from wordlab.tokenizers import (
+    NORMALIZE,
+    TOKENIZERS,
+    jieba_version,
+    prepare,
+    require_zh,
+    tokenize,
+    tokens_as_bytes,
+    user_dict_stamp,
+)
 
 CHUNK_BYTES = 1 << 22
 _MAX_TOKEN_BYTES = 1 << 26
 _WHITESPACE = b" \t\n\r\x0b\x0c"
-_SIMPLE_TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
 # what str.split() splits on besides ASCII whitespace: chunks holding one take the slower path
 _UNICODE_SPACE = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 # bytes that separate tokens for the compiled tokenizer: ASCII whitespace, \x1c-\x1f, and NUL
 _SEPARATOR = np.zeros(256, dtype=np.bool_)
 _SEPARATOR[[0, 9, 11, 12, 13, 28, 29, 30, 31, 32]] = True
-TOKENIZERS = ("whitespace", "simple")
 ENCODING_ERRORS = ("strict", "replace")
 
 
 @dataclass(frozen=True)
 class TextOptions:
-    """How text becomes tokens; saved with the encoded corpus so a cache is reused only if equal."""
+    """How text becomes tokens; saved with the encoded corpus so a cache is reused only if equal.
+
+    `tokenizer`: whitespace, simple, char or jieba (wordlab/tokenizers.py); `normalize="nfkc"`
+    folds full-width forms to half-width and `t2s` converts Traditional to Simplified Chinese
+    before tokenizing; `user_dict` is jieba's user dictionary. Segmentation threads are not
+    an option of the text (the tokens do not depend on them): see `with_threads`.
+    """
 
     lowercase: bool = False
     tokenizer: str = "whitespace"
     encoding_errors: str = "strict"
+    normalize: str = "none"
+    t2s: bool = False
+    user_dict: str | None = None
 
     def __post_init__(self) -> None:
         if self.tokenizer not in TOKENIZERS:
@@ -52,29 +69,58 @@ class TextOptions:
             raise WordlabError(
                 f"--encoding-errors must be one of {', '.join(ENCODING_ERRORS)}, not {self.encoding_errors!r}"
             )
+        if self.normalize not in NORMALIZE:
+            raise WordlabError(
+                f"--normalize must be one of {', '.join(NORMALIZE)}, not {self.normalize!r}"
+            )
+        if self.user_dict is not None and self.tokenizer != "jieba":
+            raise WordlabError("--user-dict is jieba's user dictionary: give --tokenizer jieba")
+        if self.tokenizer == "jieba":
+            require_zh("jieba")
+        if self.t2s:
+            require_zh("t2s")
+
+    def with_threads(self, threads: int) -> TextOptions:
+        """These options segmenting on `threads` threads (jieba); equal to self in every other way."""
+        copy = replace(self)
+        object.__setattr__(copy, "_threads", max(0, int(threads)))
+        return copy
+
+    def key(self) -> dict[str, object]:
+        """What decides the tokens, as an encoded corpus's stamp and cache name record it.
+
+        The options added after the first three (and jieba's version, user dictionary size and
+        time) are folded into the tokenizer's entry, so caches made before them stay valid.
+        """
+        name = self.tokenizer
+        if name == "jieba":
+            name += f"({jieba_version()})"
+            if self.user_dict:
+                name += f"+dict={user_dict_stamp(self.user_dict)}"
+        if self.normalize != "none":
+            name += f"+{self.normalize}"
+        if self.t2s:
+            name += "+t2s"
+        return {"lowercase": self.lowercase, "tokenizer": name, "encoding_errors": self.encoding_errors}
+
+    def _prepare(self, text: str) -> str:
+        return prepare(text, self.normalize, self.t2s, self.lowercase)
 
     def tokenize(self, line: str) -> list[str]:
-        """Split one line of text into tokens: whitespace, or words and punctuation ('simple')."""
-        if self.lowercase:
-            line = line.lower()
-        if self.tokenizer == "whitespace":
-            return line.split()
-        return _SIMPLE_TOKEN.findall(line)
+        """Split one line of text into tokens with the options' normalisation and tokenizer."""
+        return tokenize(self._prepare(line), self.tokenizer, self.user_dict)
 
     def chunk_bytes(self, text: str) -> bytes:
         """A chunk as UTF-8 bytes whose tokens are its runs of non-whitespace bytes.
 
         Plain ASCII-whitespace text passes as it is (the compiled tokenizer splits it); text with
-        Unicode spaces, lower-casing or the 'simple' tokenizer is first rewritten, line by line,
-        as tokens joined by single spaces, so both paths give exactly `tokenize`'s tokens.
+        Unicode spaces, normalisation, lower-casing or another tokenizer is first rewritten, line
+        by line, as tokens joined by single spaces, so both paths give exactly `tokenize`'s tokens.
         """
-        if self.lowercase:
-            text = text.lower()
+        text = self._prepare(text)
         if self.tokenizer == "whitespace" and not _UNICODE_SPACE.search(text):
             return text.encode("utf-8", "surrogatepass")
-        lines = text.split("\n")
-        return "\n".join(" ".join(self.tokenize(line) if self.tokenizer != "whitespace" else line.split())
-                         for line in lines).encode("utf-8", "surrogatepass")  # fmt: skip
+        return tokens_as_bytes(text, self.tokenizer, self.user_dict, getattr(self, "_threads", 0))
 
 
 class _Interner:
@@ -252,7 +298,7 @@ class _SourceStamp:
 
 def _stamp(path: Path, options: TextOptions) -> _SourceStamp:
     st = path.stat()
-    return _SourceStamp(str(path.resolve()), st.st_size, st.st_mtime_ns, **asdict(options))
+    return _SourceStamp(str(path.resolve()), st.st_size, st.st_mtime_ns, **options.key())
 
 
 # bytes a distinct word costs once the vocabulary is loaded as Python objects (str, list slot,
@@ -440,7 +486,7 @@ def default_cache_dir(path: str | os.PathLike, options: TextOptions) -> Path:
 
     root = Path(os.environ.get("WORDLAB_CACHE", Path.home() / ".cache" / "wordlab"))
     key = hashlib.sha1(
-        f"{Path(path).resolve()}|{sorted(asdict(options).items())}".encode()
+        f"{Path(path).resolve()}|{sorted(options.key().items())}".encode()
     ).hexdigest()[:16]
     return root / "corpora" / f"{Path(path).name}.{key}"
 

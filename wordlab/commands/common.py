@@ -13,19 +13,40 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wordlab.corpus import TOKENIZERS, TextOptions
+from wordlab.corpus import TextOptions
 from wordlab.errors import WordlabError
+from wordlab.tokenizers import INSTALL_ZH, NORMALIZE, TOKENIZERS
 
 
 def add_text_options(parser: argparse.ArgumentParser) -> None:
-    """--lowercase, --tokenizer, --encoding-errors: how text becomes tokens."""
+    """--lowercase, --tokenizer, --user-dict, --normalize, --t2s, --encoding-errors: text -> tokens."""
     g = parser.add_argument_group("text")
     g.add_argument("--lowercase", action="store_true", help="lower-case text before tokenizing")
     g.add_argument(
         "--tokenizer",
         choices=TOKENIZERS,
         default="whitespace",
-        help="whitespace-separated tokens (default), or 'simple': words and punctuation",
+        help="whitespace-separated tokens (default); 'simple': words and punctuation; 'char': "
+        "each Chinese/Japanese/Korean character a token, Latin words and numbers whole; "
+        f"'jieba': Chinese word segmentation (needs {INSTALL_ZH})",
+    )
+    g.add_argument(
+        "--user-dict",
+        metavar="FILE",
+        default=None,
+        help="jieba user dictionary: 'word [freq] [tag]' lines (with --tokenizer jieba)",
+    )
+    g.add_argument(
+        "--normalize",
+        choices=NORMALIZE,
+        default="none",
+        help="'nfkc': full-width letters, digits and punctuation to half-width before "
+        "tokenizing (default none)",
+    )
+    g.add_argument(
+        "--t2s",
+        action="store_true",
+        help=f"convert Traditional to Simplified Chinese before tokenizing (needs {INSTALL_ZH})",
     )
     g.add_argument(
         "--encoding-errors",
@@ -36,10 +57,17 @@ def add_text_options(parser: argparse.ArgumentParser) -> None:
 
 
 def text_options(args: argparse.Namespace) -> TextOptions:
-    """The TextOptions named by add_text_options's arguments."""
-    return TextOptions(
-        lowercase=args.lowercase, tokenizer=args.tokenizer, encoding_errors=args.encoding_errors
+    """The TextOptions named by add_text_options's arguments (jieba on --threads threads)."""
+    options = TextOptions(
+        lowercase=args.lowercase,
+        tokenizer=args.tokenizer,
+        encoding_errors=args.encoding_errors,
+        normalize=args.normalize,
+        t2s=args.t2s,
+        user_dict=args.user_dict,
     )
+    threads = getattr(args, "threads", None)
+    return options.with_threads(threads) if threads else options
 
 
 # word2vec's, fastText's (unsupervised) and GloVe's demo.sh default; GloVe's vocab_count alone says 1

@@ -27,6 +27,16 @@ from wordlab.modelio import SUFFIX
 from wordlab.vectors import FILE_NAMES
 
 MAY_CHANGE = ("epochs", "threads")
+# settings whose options are spelled otherwise than --name-of-the-setting
+OPTION_NAMES = {
+    "cbow_mean": ("--cbow-sum",),
+    "symmetric": ("--left-only",),
+    "distance_weighting": ("--no-distance-weighting",),
+    "output": ("--vectors-output",),
+    "shuffle": ("--no-shuffle",),
+    "window": ("--window", "--ws"),
+    "sample": ("--sample", "-t"),
+}
 CHECKPOINT_MINUTES = 10.0
 
 
@@ -48,13 +58,17 @@ def add_checkpoint_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def resume_settings(saved: Any, given: Any, defaults: Any) -> list[str]:
+def resume_settings(
+    saved: Any, given: Any, defaults: Any, argv: list[str] | None = None
+) -> list[str]:
     """Check the command line's settings against a saved model's; return what changes.
 
-    A value given on the command line (not the option's default) that differs from the saved
-    one is an error naming both, unless the setting may change (epochs, threads), which is
-    adopted and reported.
+    A setting given on the command line (its option written in `argv`, or a value other than
+    the option's default) that differs from the saved one is an error naming both, unless the
+    setting may change (epochs, threads), which is adopted and reported. Settings not given keep
+    the saved model's values.
     """
+    written = {a.split("=", 1)[0] for a in argv or [] if a.startswith("-")}
     changes, clashes = [], []
     for f in dataclasses.fields(saved):
         old, new, default = (
@@ -62,13 +76,15 @@ def resume_settings(saved: Any, given: Any, defaults: Any) -> list[str]:
             getattr(given, f.name),
             getattr(defaults, f.name),
         )
-        if new == old:
-            continue
         option = "--" + f.name.replace("_", "-")
+        flags = OPTION_NAMES.get(f.name, (option,))
+        explicit = bool(written & set(flags)) if argv is not None else new != default
+        if new == old or not explicit:
+            continue
         if f.name in MAY_CHANGE:
             changes.append(f"{option} {old} -> {new}")
             setattr(saved, f.name, new)
-        elif new != default:
+        else:
             clashes.append(f"{option} {new} (the saved model has {old})")
     if clashes:
         raise WordlabError(
@@ -85,7 +101,8 @@ def start_or_resume(
         return cls(settings, progress=not args.quiet), False
     model = cls.load(model_file)
     model.progress = not args.quiet
-    for change in resume_settings(model.settings, settings, type(settings)()):
+    argv = getattr(args, "argv", None)
+    for change in resume_settings(model.settings, settings, type(settings)(), argv):
         print(f"resuming {model_file}: {change}", file=sys.stderr)
     return model, True
 
