@@ -9,6 +9,7 @@ kernels nor PyTorch; touching `Elmo` without PyTorch says in one line what to in
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
 
 from wordlab.errors import WordlabError
@@ -41,14 +42,11 @@ def __getattr__(name: str) -> Any:
     """Import the module behind a public name the first time it is used."""
     if name not in _EXPORTS:
         raise AttributeError(f"module 'wordlab' has no attribute {name!r}")
-    if name in _NEEDS_TORCH:
-        try:
-            import torch  # noqa: F401
-        except ImportError:
-            raise WordlabError(
-                f"wordlab.{name} needs PyTorch: pip install torch==2.13.0 && "
-                'pip install "wordlab[elmo]"'
-            ) from None
+    if name in _NEEDS_TORCH and importlib.util.find_spec("torch") is None:
+        raise WordlabError(
+            f"wordlab.{name} needs PyTorch: pip install torch==2.13.0 && "
+            'pip install "wordlab[elmo]"'
+        )
     return getattr(importlib.import_module(_EXPORTS[name]), name)
 
 

@@ -33,6 +33,7 @@ COMMANDS = [
     "serve",
     "export",
     "postprocess",
+    "segment",
 ]
 
 # subcommands registered by a module of another name

@@ -101,14 +101,19 @@ class TextOptions:
             name += f"+{self.normalize}"
         if self.t2s:
             name += "+t2s"
-        return {"lowercase": self.lowercase, "tokenizer": name, "encoding_errors": self.encoding_errors}
+        return {
+            "lowercase": self.lowercase,
+            "tokenizer": name,
+            "encoding_errors": self.encoding_errors,
+        }
 
-    def _prepare(self, text: str) -> str:
+    def prepare(self, text: str) -> str:
+        """The text normalised as the options ask (NFKC, Traditional->Simplified, lower case)."""
         return prepare(text, self.normalize, self.t2s, self.lowercase)
 
     def tokenize(self, line: str) -> list[str]:
         """Split one line of text into tokens with the options' normalisation and tokenizer."""
-        return tokenize(self._prepare(line), self.tokenizer, self.user_dict)
+        return tokenize(self.prepare(line), self.tokenizer, self.user_dict)
 
     def chunk_bytes(self, text: str) -> bytes:
         """A chunk as UTF-8 bytes whose tokens are its runs of non-whitespace bytes.
@@ -117,7 +122,7 @@ class TextOptions:
         Unicode spaces, normalisation, lower-casing or another tokenizer is first rewritten, line
         by line, as tokens joined by single spaces, so both paths give exactly `tokenize`'s tokens.
         """
-        text = self._prepare(text)
+        text = self.prepare(text)
         if self.tokenizer == "whitespace" and not _UNICODE_SPACE.search(text):
             return text.encode("utf-8", "surrogatepass")
         return tokens_as_bytes(text, self.tokenizer, self.user_dict, getattr(self, "_threads", 0))

@@ -283,3 +283,37 @@ def _piece_bounds(cps: np.ndarray, space: np.ndarray, size: int) -> list[int]:
         cuts.append(at + 1)
     cuts.append(n)
     return cuts
+
+
+# -- labelled text (the classifier) --------------------------------------------------------------
+
+
+def retokenize_labelled(
+    tok: np.ndarray, distinct: list[bytes], tokenizer: str, label_prefix: str, threads: int = 0
+) -> bytes:
+    """Labelled lines (token ids, 0 ending a line) rewritten with `tokenizer`'s tokens.
+
+    Each line's labels (tokens starting with `label_prefix`) come first, as they were; the rest
+    of the line is tokenized and its tokens follow, separated by spaces. Where the labels stand
+    makes no difference to fastText's model: they are taken out of the words either way.
+    """
+    prefix = label_prefix.encode("utf-8")
+    is_label = [d.startswith(prefix) for d in distinct]
+    is_label[0] = False  # the end of a line
+    labels: list[bytes] = []
+    texts: list[str] = []
+    ends = np.flatnonzero(tok == 0).tolist()
+    if not ends or ends[-1] != tok.shape[0] - 1:
+        ends.append(tok.shape[0])
+    start = 0
+    for end in ends:
+        ids = tok[start:end].tolist()
+        labels.append(b" ".join(distinct[i] for i in ids if is_label[i]))
+        words = b" ".join(distinct[i] for i in ids if not is_label[i])
+        texts.append(words.decode("utf-8", "surrogateescape"))
+        start = end + 1
+    spaced = tokens_as_bytes("\n".join(texts), tokenizer, None, threads).split(b"\n")
+    return b"".join(
+        (lab + b" " + words if lab and words else lab or words) + b"\n"
+        for lab, words in zip(labels, spaced, strict=True)
+    )

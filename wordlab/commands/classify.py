@@ -15,6 +15,7 @@ from wordlab.corpus import ENCODING_ERRORS
 from wordlab.errors import WordlabError
 from wordlab.modelio import model_path
 from wordlab.models.classifier import LOSSES, Classifier, ClassifierSettings
+from wordlab.tokenizers import TOKENIZERS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,6 +60,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=ENCODING_ERRORS,
         default="strict",
         help="on invalid UTF-8: stop with the byte offset (strict) or substitute U+FFFD",
+    )
+    t.add_argument(
+        "--tokenizer",
+        choices=TOKENIZERS,
+        default=d.tokenizer,
+        help="how a line's text becomes words: whitespace (default, fastText's), char or jieba "
+        "for raw Chinese text (the model keeps it: test and predict use it too)",
     )
     g = t.add_argument_group("classifier")
     g.add_argument("--dim", type=int, default=d.dim, help=f"default {d.dim}")
@@ -145,6 +153,7 @@ def run_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         shuffle=not args.no_shuffle,
         encoding_errors=args.encoding_errors,
+        tokenizer=args.tokenizer,
     )
     model_file = check_output_file(model_path(args.output))
     if args.export_fasttext:

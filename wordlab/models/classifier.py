@@ -39,6 +39,7 @@ from wordlab.models.labelled import (
 )
 from wordlab.models.threads import job_seed
 from wordlab.subwords import BOW, EOW, pack_strings
+from wordlab.tokenizers import TOKENIZERS, require_zh, retokenize_labelled
 from wordlab.vectors import Vectors
 from wordlab.vocab import huffman_codes, noise_table
 
@@ -69,6 +70,7 @@ class ClassifierSettings:
     seed: int = 1
     shuffle: bool = True  # a new order of the examples each epoch (fastText reads file order)
     encoding_errors: str = "strict"  # invalid UTF-8: stop naming the byte offset, or "replace"
+    tokenizer: str = "whitespace"  # char or jieba: raw (e.g. Chinese) text is tokenized first
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -84,6 +86,10 @@ class ClassifierSettings:
             raise WordlabError(f"--minn ({self.minn}) must not exceed --maxn ({self.maxn})")
         if not self.label_prefix:
             raise WordlabError("--label-prefix must not be empty")
+        if self.tokenizer not in TOKENIZERS:
+            raise WordlabError(f"--tokenizer must be one of {', '.join(TOKENIZERS)}")
+        if self.tokenizer == "jieba":
+            require_zh("jieba")
         if self.encoding_errors not in ("strict", "replace"):
             raise WordlabError(
                 f"--encoding-errors must be strict or replace, not {self.encoding_errors!r}"
@@ -248,7 +254,8 @@ class Classifier(Trainer):
         """Tokens of a training file or of lines in memory, and a name for messages."""
         if isinstance(corpus, (str, os.PathLike)):
             self._corpus_source = {"path": str(Path(corpus).resolve())}
-            return read_tokens(corpus, errors=self.settings.encoding_errors), str(corpus)
+            tokens = read_tokens(corpus, errors=self.settings.encoding_errors)
+            return self._spaced(tokens), str(corpus)
         if isinstance(corpus, bytes):
             raise WordlabError("a corpus is a path or an iterable of lines, not bytes")
         self._corpus_source = None
@@ -259,7 +266,17 @@ class Classifier(Trainer):
                 f"a corpus is a path or an iterable of lines, not {type(corpus).__name__}"
             ) from None
         data = "".join(line.replace("\n", " ") + "\n" for line in lines)
-        return tokenize_bytes(encode(data)), "the training lines"
+        return self._spaced(tokenize_bytes(encode(data))), "the training lines"
+
+    def _spaced(self, tokens: Tokens) -> Tokens:
+        """With the char or jieba tokenizer, each line's words re-tokenized (raw text), labels kept."""
+        s = self.settings
+        if s.tokenizer == "whitespace":
+            return tokens
+        data = retokenize_labelled(
+            tokens.tok, tokens.distinct, s.tokenizer, s.label_prefix, s.threads
+        )
+        return tokenize_bytes(data)
 
     def _use_examples(self, tokens: Tokens, name: str) -> None:
         if tokens.tok.shape[0] == 0:
@@ -376,7 +393,7 @@ class Classifier(Trainer):
         if isinstance(texts, str):
             texts = [texts]
         data = b"".join(encode(t).replace(b"\n", b" ") + b"\n" for t in texts)
-        ex = self._examples(tokenize_bytes(data))
+        ex = self._examples(self._spaced(tokenize_bytes(data)))
         top, prob = self._predict_examples(ex, k, threshold)
         return [
             [(self.labels[j], float(p)) for j, p in zip(row, prow, strict=True) if j >= 0]
@@ -388,7 +405,7 @@ class Classifier(Trainer):
     ) -> list[list[tuple[str, float]]]:
         """predict() on every line of a file (plain, .gz, .bz2, .xz)."""
         self._require_trained()
-        ex = self._examples(read_tokens(path, "input file"))
+        ex = self._examples(self._spaced(read_tokens(path, "input file")))
         top, prob = self._predict_examples(ex, k, threshold)
         return [
             [(self.labels[j], float(p)) for j, p in zip(row, prow, strict=True) if j >= 0]
@@ -398,7 +415,7 @@ class Classifier(Trainer):
     def test(self, path: str | os.PathLike, k: int = 1, threshold: float = 0.0) -> TestResult:
         """fastText's test: N examples with labels, precision at k and recall at k."""
         self._require_trained()
-        tokens = read_tokens(path, "test file")
+        tokens = self._spaced(read_tokens(path, "test file"))
         if tokens.tok.shape[0] == 0:
             raise WordlabError(f"{path}: the test file is empty")
         ex = self._examples(tokens)
