@@ -117,9 +117,13 @@ def run_bin_clf(binary: str, train: Path, test: Path, cfg: dict, work: Path) -> 
 
 def classification(args: argparse.Namespace, work: Path) -> None:
     train, test = work / "imdb.train.txt", work / "imdb.test.txt"
-    n_train = convert_imdb(args.imdb / "train.tsv.xz", train, shuffle=True, limit=args.limit)
+    sorted_train = args.train_order == "sorted"
+    n_train = convert_imdb(
+        args.imdb / "train.tsv.xz", train, shuffle=not sorted_train, limit=args.limit
+    )
     n_test = convert_imdb(args.imdb / "test.tsv.xz", test, shuffle=False, limit=args.limit)
     print(f"IMDB: {n_train:,} train / {n_test:,} test reviews; {args.reps} runs each, median time")
+    print(f"training file: {'sorted by label, as distributed' if sorted_train else 'shuffled'}")
     configs_all = {
         "dim 10, wordNgrams 2, 5 epochs, lr 0.1, 2 threads": dict(
             dim=10, wordNgrams=2, epoch=5, lr=0.1, thread=2
@@ -336,6 +340,12 @@ def main() -> None:
     )
     p.add_argument("--no-classification", action="store_true")
     p.add_argument("--configs", default="12", help="classification settings to run: 1, 2 or 12")
+    p.add_argument(
+        "--train-order",
+        choices=("shuffled", "sorted"),
+        default="shuffled",
+        help="IMDB's training lines shuffled once (default) or sorted by label, as distributed",
+    )
     p.add_argument(
         "--no-shuffle",
         action="store_true",
