@@ -2,12 +2,17 @@
 
 As in GloVe's cooccur: a dense table holds the pairs of frequent words (those whose frequency
 ranks multiply to less than `max_product`), and every other pair goes to an overflow buffer that
-is sorted, summed and spilled to a shard file when full. Shards are merged by blocks of rows,
+is sorted, counted and spilled to a shard file when full. Shards are merged by blocks of rows,
 reading one shard at a time, so the number of open files never grows with the corpus (GloVe's
 merge opens every spill file at once and runs out of handles, GloVe issues #155 and #193).
 
-Threads split the work by row (`row % threads`), not by text, so they share one dense table, and
-the dense sums do not depend on the thread count.
+Summation order, the same however the work is split (threads, spills, machines: see
+wordlab.distributed), so that every split writes the same bytes: the tokens form blocks of
+`SUM_BLOCK`; a dense pair's value is the sum of its weights in token order within each block,
+those block sums added in block order; an overflow pair's value adds 1/d once per occurrence at
+distance d, d ascending. On a corpus of one block this is the order of the first versions.
+
+Threads split the work by row (`row % threads`), not by text, so they share one dense table.
 
 Output: records of (int32 word1, int32 word2, float64 value), 1-based ids, sorted by (word1,
 word2), as Stanford's `cooccur` writes and `shuffle`/`glove` read.
@@ -26,6 +31,18 @@ from pathlib import Path
 
 import numpy as np
 
+from wordlab.cooccur_shards import (
+    RECORD,
+    SPILL_BUFFER,
+    SUM_BLOCK,
+    Layout,
+    bucket_entries,
+    flush_block,
+    merge_range,
+    plan_ranges,
+    read_into,
+    spill_events,
+)
 from wordlab.corpus import WORD_OBJECT_BYTES, EncodedCorpus
 from wordlab.errors import WordlabError
 from wordlab.fileio import atomic_path, require_file
@@ -34,7 +51,6 @@ from wordlab.models.threads import run_jobs
 from wordlab.progress import Progress
 from wordlab.vocab import Vocab
 
-RECORD = np.dtype([("word1", "<i4"), ("word2", "<i4"), ("value", "<f8")])
 _GB = 1 << 30
 _GRID = 4096  # row buckets used to plan the merge
 
@@ -98,7 +114,6 @@ def plan_memory(vocab_size: int, memory_gb: float, threads: int) -> tuple[int, i
 
 # tokens a counting thread reads at a time (4 MB; fewer when --memory is small)
 _TOKEN_WINDOW = 1 << 20
-_SPILL_BUFFER = 1 << 16  # pairs a spill reduces before writing them out
 
 
 def _row_grid(V: int) -> np.ndarray:
@@ -107,6 +122,22 @@ def _row_grid(V: int) -> np.ndarray:
     single = np.arange(min(V, _GRID // 2), dtype=np.int64)
     spans = np.linspace(0, V, min(_GRID // 2, V) + 1).astype(np.int64)
     return np.unique(np.concatenate([single, spans]))
+
+
+def count_layout(V: int, settings: CooccurSettings, max_product: int) -> Layout:
+    """The layout of a count of `V` words with `settings` and a dense table of `max_product`."""
+    dist_bits = max(1, int(settings.window).bit_length())
+    if (1 << (62 - dist_bits)) <= V * V:
+        raise WordlabError(
+            f"vocabulary of {V:,} words is too large to pack pair ids; use --max-vocab"
+        )
+    distances = np.arange(settings.window + 1, dtype=np.float64)
+    weights = (
+        1.0 / np.maximum(distances, 1) if settings.distance_weighting else np.ones_like(distances)
+    )
+    dense_len, dense_offsets = dense_layout(V, max_product)
+    grid = _row_grid(V)
+    return Layout(V, dist_bits, weights, dense_len, dense_offsets, grid, (grid * V) << dist_bits)
 
 
 def _token_reader(tokens: np.ndarray):
@@ -123,7 +154,7 @@ def _token_reader(tokens: np.ndarray):
             def read_file(start: int, out: np.ndarray) -> None:
                 with open(path, "rb") as fh:
                     fh.seek(base + 4 * start)
-                    _read_into(fh, out)
+                    read_into(fh, out)
 
             return read_file
 
@@ -131,17 +162,6 @@ def _token_reader(tokens: np.ndarray):
         out[:] = tokens[start : start + out.shape[0]]
 
     return read_array
-
-
-def _read_into(fh, out: np.ndarray) -> None:
-    """Fill `out` from the binary file `fh` at its position, or raise if the file is short."""
-    view = memoryview(out).cast("B")
-    got = 0
-    while got < len(view):
-        n = fh.readinto(view[got:])
-        if not n:
-            raise WordlabError(f"{fh.name}: file ends early ({got} of {len(view)} bytes read)")
-        got += n
 
 
 def count_cooccurrences(
@@ -153,6 +173,7 @@ def count_cooccurrences(
     progress: bool = True,
     max_product: int | None = None,
     overflow_length: int | None = None,
+    block_tokens: int = SUM_BLOCK,
 ) -> CooccurStats:
     """Count weighted co-occurrences of `vocab` words in `corpus` and write GloVe records to `output`.
 
@@ -160,7 +181,8 @@ def count_cooccurrences(
     the overflow buffers take GloVe's shares (plan_memory), the tokens are read in 4 MB windows,
     spills stream through small buffers, and the merge's blocks get what the dense table and the
     vocabulary leave. `max_product` and `overflow_length` override the sizes derived from
-    `settings.memory`, as GloVe's options of the same names do (tests use them to force spills).
+    `settings.memory`, as GloVe's options of the same names do (tests use them to force spills);
+    `block_tokens` is the summation block (tests make it small to cut windows).
     """
     settings.check()
     V = len(vocab)
@@ -168,33 +190,21 @@ def count_cooccurrences(
         raise WordlabError(
             "the vocabulary does not belong to this corpus (its words are not the corpus's most frequent)"
         )
-    dist_bits = max(1, int(settings.window).bit_length())
-    if (1 << (62 - dist_bits)) <= V * V:
-        raise WordlabError(
-            f"vocabulary of {V:,} words is too large to pack pair ids; use --max-vocab"
-        )
     auto_product, auto_overflow = plan_memory(V, settings.memory, settings.threads)
-    max_product = max_product or auto_product
+    layout = count_layout(V, settings, max_product or auto_product)
     overflow_length = max(overflow_length or auto_overflow, 2 * settings.window + 1)
-    dense_len, dense_offsets = dense_layout(V, max_product)
-    dense = np.zeros(int(dense_offsets[-1]), dtype=np.float64)
-    distances = np.arange(settings.window + 1, dtype=np.float64)
-    weights = (
-        1.0 / np.maximum(distances, 1) if settings.distance_weighting else np.ones_like(distances)
-    )
+    dense = np.zeros(int(layout.dense_offsets[-1]), dtype=np.float64)
     id_map = np.full(len(corpus.words), -1, dtype=np.int32)
     id_map[:V] = np.arange(V, dtype=np.int32)
-    grid = _row_grid(V)
-    grid_keys = grid * V  # a shard's entries for rows >= grid[b] start at its first key >= this
 
     # Memory: the dense table, the vocabulary (the caller's word lists, id_map) and per thread a
     # token window and spill buffers stay held; the overflow buffers take GloVe's share while
     # counting, the merge's blocks 90% of what is left after (10% for the allocator's slack).
     budget = int(settings.memory * _GB)
     token_window = max(min(_TOKEN_WINDOW, budget // (64 * settings.threads)), 1 << 12)
-    per_thread = 4 * token_window + 16 * _SPILL_BUFFER + 8 * grid.shape[0] + V
+    per_thread = 4 * token_window + 16 * SPILL_BUFFER + 8 * layout.grid.shape[0] + V
     held = (
-        dense.nbytes + id_map.nbytes + dense_offsets.nbytes + dense_len.nbytes
+        dense.nbytes + id_map.nbytes + layout.dense_offsets.nbytes + layout.dense_len.nbytes
         + np.asarray(corpus.line_starts).nbytes + WORD_OBJECT_BYTES * (len(corpus.words) + V)
         + settings.threads * per_thread
     )  # fmt: skip
@@ -218,32 +228,14 @@ def count_cooccurrences(
     read_tokens = _token_reader(corpus.tokens)
     bar = Progress(n_tokens * n_threads, "co-occurrences", "tok", progress)
 
-    def spill(events: np.ndarray, n: int) -> None:
-        """Sort, sum and write one shard (.keys, .vals) and its bucket index (.index)."""
-        events = events[:n]
-        events.sort()  # numpy's sort releases the GIL, so the other threads keep counting
+    def new_shard(name: str) -> Path:
         with shards_lock:
-            path = shard_root / f"shard{len(shards):05d}"
-            shards.append(path)
-        keys = np.empty(_SPILL_BUFFER, dtype=np.int64)
-        vals = np.empty(_SPILL_BUFFER, dtype=np.float64)
-        starts = np.zeros(grid.shape[0], dtype=np.int64)
-        with (
-            open(path.with_suffix(".keys"), "wb") as fk,
-            open(path.with_suffix(".vals"), "wb") as fv,
-        ):
-            i = 0
-            while i < n:
-                i, m = kernels.reduce_sorted(
-                    events, i, dist_bits, settings.distance_weighting, keys, vals
-                )
-                fk.write(memoryview(keys[:m]).cast("B"))
-                fv.write(memoryview(vals[:m]).cast("B"))
-                starts += np.searchsorted(keys[:m], grid_keys)
-        starts.tofile(path.with_suffix(".index"))
+            shards.append(shard_root / name.format(len(shards)))
+            return shards[-1]
 
     def work(thread: int, _worker: int) -> None:
-        """Count the windows whose centre row `thread` owns (row % threads), over all the text."""
+        """Count the windows whose centre row `thread` owns (row % threads), over all the text;
+        at the end of each block but the last, move that block's dense sums to a shard."""
         overflow = np.empty(overflow_length, dtype=np.int64)
         history = np.zeros(settings.window, dtype=np.int32)
         owned = np.arange(V) % n_threads == thread
@@ -251,29 +243,30 @@ def count_cooccurrences(
         pos, line, n_hist, n_over = 0, 0, 0, 0
         while pos < n_tokens:
             base = pos
-            stop = min(base + window.shape[0], n_tokens)
+            stop = min(base + window.shape[0], n_tokens, (pos // block_tokens + 1) * block_tokens)
             read_tokens(base, window[: stop - base])
             while pos < stop:
                 new_pos, line, n_hist, n_over = kernels.count_windows(
                     window, base, corpus.line_starts, pos, line, n_hist, stop, id_map,
-                    settings.window, settings.symmetric, weights, owned, dense,
-                    dense_offsets, dense_len, V, dist_bits, overflow, n_over, history,
+                    settings.window, settings.symmetric, layout.weights, owned, dense,
+                    layout.dense_offsets, layout.dense_len, V, layout.dist_bits, overflow,
+                    n_over, history,
                 )  # fmt: skip
                 bar.update(new_pos - pos)
                 if new_pos < stop:
-                    spill(overflow, n_over)
+                    spill_events(new_shard("o{:06d}"), overflow[:n_over], layout)
                     n_over = 0
                 pos = new_pos
+            if pos % block_tokens == 0 and pos < n_tokens:
+                name = f"b{pos // block_tokens - 1:06d}d{thread:03d}"
+                flush_block(new_shard(name), dense, layout, thread, n_threads)
         if n_over:
-            spill(overflow, n_over)
+            spill_events(new_shard("o{:06d}"), overflow[:n_over], layout)
 
     try:
         run_jobs(n_threads, work, n_threads)  # job t = the rows that thread t owns
         bar.close()
-        entries = _merge(
-            dense, dense_offsets, dense_len, V, grid, shards, output, merge_memory, n_threads,
-            progress,
-        )  # fmt: skip
+        entries = _merge(dense, layout, shards, output, merge_memory, n_threads, progress)
     finally:
         shutil.rmtree(shard_root, ignore_errors=True)
     return CooccurStats(entries=entries, shards=len(shards), tokens=n_tokens)
@@ -281,10 +274,7 @@ def count_cooccurrences(
 
 def _merge(
     dense: np.ndarray,
-    dense_offsets: np.ndarray,
-    dense_len: np.ndarray,
-    V: int,
-    grid: np.ndarray,
+    layout: Layout,
     shards: list[Path],
     output: str | os.PathLike,
     memory_bytes: int,
@@ -293,61 +283,25 @@ def _merge(
 ) -> int:
     """Write the dense table and the shards, merged and sorted, as GloVe records; return the count.
 
-    Blocks of rows are merged `threads` at a time, each within `memory_bytes / threads`; shard
-    boundaries come from each shard's bucket index, read from disk when a block needs them.
+    Ranges of rows are merged `threads` at a time, each within `memory_bytes / threads`; shard
+    boundaries come from each shard's bucket index, read from disk when a range needs them.
     """
+    shards = sorted(shards)  # block order
+    grid, offsets = layout.grid, layout.dense_offsets
     # entries per row bucket: dense cells (an upper bound on its non-zeros) plus the shards' counts
-    per_bucket = (dense_offsets[grid[1:]] - dense_offsets[grid[:-1]]).astype(np.int64)
-    for shard in shards:
-        per_bucket += np.diff(np.fromfile(shard.with_suffix(".index"), dtype=np.int64))
-    # 32 bytes per entry in flight: its key and value read from a shard, or its dense cell, and
-    # its record; `threads` blocks at a time, at least 4 blocks per thread so the threads share
-    block_budget = max(memory_bytes // (32 * threads), 1 << 16)
-    block_budget = min(block_budget, max(int(per_bucket.sum()) // (4 * threads), 1 << 16))
-    blocks: list[tuple[int, int]] = []
-    b0, acc = 0, 0
-    for b in range(per_bucket.shape[0]):
-        if acc and acc + per_bucket[b] > block_budget:
-            blocks.append((b0, b))
-            b0, acc = b, 0
-        acc += int(per_bucket[b])
-    blocks.append((b0, per_bucket.shape[0]))
+    per_bucket = (offsets[grid[1:]] - offsets[grid[:-1]]).astype(np.int64) + bucket_entries(shards)
+    ranges = plan_ranges(per_bucket, memory_bytes // threads, threads)
 
-    def merge_block(block: tuple[int, int]) -> np.ndarray:
-        lo_b, hi_b = block
-        r0, r1 = int(grid[lo_b]), int(grid[hi_b])
-        spans = []
-        for shard in shards:
-            index = shard.with_suffix(".index")
-            a = int(np.fromfile(index, np.int64, 1, offset=8 * lo_b)[0])
-            b = int(np.fromfile(index, np.int64, 1, offset=8 * hi_b)[0])
-            if b > a:
-                spans.append((shard, a, b))
-        run_starts = np.zeros(len(spans) + 1, dtype=np.int64)
-        np.cumsum([b - a for _, a, b in spans], out=run_starts[1:])
-        keys = np.empty(int(run_starts[-1]), dtype=np.int64)
-        vals = np.empty(int(run_starts[-1]), dtype=np.float64)
-        for (shard, a, b), k0 in zip(spans, run_starts[:-1].tolist(), strict=True):
-            for suffix, out in ((".keys", keys), (".vals", vals)):
-                with open(shard.with_suffix(suffix), "rb") as fh:
-                    fh.seek(8 * a)
-                    _read_into(fh, out[k0 : k0 + b - a])
-        dense_nonzero = np.count_nonzero(dense[dense_offsets[r0] : dense_offsets[r1]])
-        recs = np.empty(dense_nonzero + keys.shape[0], dtype=RECORD)
-        n = kernels.merge_rows(
-            dense, dense_offsets, dense_len, r0, r1, V, keys, vals, run_starts,
-            recs["word1"], recs["word2"], recs["value"],
-        )  # fmt: skip
-        return recs[:n]
+    def merge(bounds: tuple[int, int]) -> np.ndarray:
+        return merge_range(shards, bounds[0], bounds[1], layout, dense)
 
     total = 0
-    bar = Progress(V, "merging", "rows", progress)
+    bar = Progress(layout.V, "merging", "rows", progress)
     with atomic_path(output) as tmp, open(tmp, "wb") as out, ThreadPoolExecutor(threads) as pool:
-        # `threads` blocks at a time, written in order: memory stays bounded, the output sorted
-        for i in range(0, len(blocks), threads):
-            for (lo_b, hi_b), recs in zip(
-                blocks[i : i + threads], pool.map(merge_block, blocks[i : i + threads]), strict=True
-            ):
+        # `threads` ranges at a time, written in order: memory stays bounded, the output sorted
+        for i in range(0, len(ranges), threads):
+            batch = ranges[i : i + threads]
+            for (lo_b, hi_b), recs in zip(batch, pool.map(merge, batch), strict=True):
                 recs.tofile(out)
                 total += recs.shape[0]
                 bar.update(int(grid[hi_b] - grid[lo_b]))
@@ -406,7 +360,7 @@ def shuffle_records(
             with open(source, "rb") as src:
                 for i, start in enumerate(range(0, n, chunk)):
                     part = buf[: min(chunk, n - start)]
-                    _read_into(src, part)
+                    read_into(src, part)
                     rng.shuffle(part)
                     path = work / f"chunk{i:05d}.bin"
                     part.tofile(path)
@@ -420,7 +374,7 @@ def shuffle_records(
                         if count > 0:
                             with open(path, "rb") as fh:
                                 fh.seek(taken[k] * RECORD.itemsize)
-                                _read_into(fh, buf[filled : filled + count])
+                                read_into(fh, buf[filled : filled + count])
                             filled += count
                             taken[k] += count
                     merged = buf[:filled]

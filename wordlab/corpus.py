@@ -164,6 +164,24 @@ class _Interner:
                 return out[:n_out]
             self._grow(buf.shape[0] - pos)
 
+    def lookup(self, data: bytes, unknown: int) -> np.ndarray:
+        """The ids of `data`'s tokens among the words interned so far (0 for each newline) and
+        `unknown` for the others, which are not added: a vocabulary's ids in fixed memory."""
+        buf = np.frombuffer(data, dtype=np.uint8)
+        out = np.empty(buf.shape[0] + 1, dtype=np.int32)
+        n = corpus_kernels.lookup_tokens(
+            buf, _SEPARATOR, self.table, self.word_hash, self.word_start, self.word_len,
+            self.pool, unknown, out,
+        )  # fmt: skip
+        return out[:n]
+
+    def words(self) -> list[bytes]:
+        """The words interned so far, in order of their ids (1, 2, ...), as UTF-8 bytes."""
+        pool = self.pool[: self.pool_used].tobytes()
+        starts = self.word_start[1 : self.n_words].tolist()
+        lengths = self.word_len[1 : self.n_words].tolist()
+        return [pool[s : s + n] for s, n in zip(starts, lengths, strict=True)]
+
     def _grow(self, remaining: int) -> None:
         """Double whichever of the table, the word arrays and the pool stopped the kernel."""
         if 2 * (self.n_words + 1) > self.table.shape[0]:
@@ -201,13 +219,33 @@ def iter_text_chunks(
     Bounded memory whatever the line length (text8 is one 100 MB line). UTF-8 multi-byte
     sequences never contain ASCII whitespace bytes, so cutting there never splits a character.
     """
-    offset = 0  # byte offset of `pending` in the decompressed stream
+    for _, text in iter_text_pieces(path, errors, chunk_bytes):
+        yield text
+
+
+def iter_text_pieces(
+    path: str | os.PathLike,
+    errors: str = "strict",
+    chunk_bytes: int = CHUNK_BYTES,
+    start: int = 0,
+    stop: int | None = None,
+) -> Iterator[tuple[int, str]]:
+    """`iter_text_chunks` of bytes [start, stop) of `path`, each piece with its byte offset.
+
+    For splitting a corpus into ranges: `start` and `stop` must follow whitespace (or be an end
+    of the file). A compressed file is decompressed from its beginning up to `start`.
+    """
+    offset = start  # byte offset of `pending` in the decompressed stream
+    left = None if stop is None else stop - start
     pending = bytearray()
     with open_binary(path) as fh:
-        while True:
-            block = fh.read(chunk_bytes)
+        seek_stream(fh, start)
+        while left is None or left > 0:
+            block = fh.read(chunk_bytes if left is None else min(chunk_bytes, left))
             if not block:
                 break
+            if left is not None:
+                left -= len(block)
             pending += block
             cut = _last_whitespace(pending)
             if cut < 0:
@@ -216,11 +254,23 @@ def iter_text_chunks(
                         f"{path}: no whitespace in {len(pending):,} bytes from byte offset {offset}"
                     )
                 continue
-            yield _decode(pending[:cut], path, offset, errors)
+            yield offset, _decode(pending[:cut], path, offset, errors)
             offset += cut
             del pending[:cut]
         if pending:
-            yield _decode(pending, path, offset, errors)
+            yield offset, _decode(pending, path, offset, errors)
+
+
+def seek_stream(fh, n: int) -> None:
+    """Move a stream opened by `open_binary` `n` bytes on: a seek, or reading a compressed one."""
+    if fh.seekable():
+        fh.seek(n)
+        return
+    while n > 0:
+        got = len(fh.read(min(n, 1 << 22)))
+        if not got:
+            return
+        n -= got
 
 
 def _decode(data: bytes | bytearray, path: str | os.PathLike, offset: int, errors: str) -> str:

@@ -42,6 +42,7 @@ _CJK = (
     "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3040-\u30ff\u3105-\u312f\u31a0-\u31ff"
     "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
 )
+CJK_CHAR = re.compile(f"[{_CJK}]")
 _NOT_CJK_WORD = rf"(?:(?![{_CJK}])\w)+"
 _CHAR_TOKEN = re.compile(
     rf"[{_CJK}]|\d+(?:[.,]\d+)+|{_NOT_CJK_WORD}(?:['’]{_NOT_CJK_WORD})*|[^\w\s]|_", re.UNICODE

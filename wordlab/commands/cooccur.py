@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from wordlab.commands.common import (
     add_corpus_options,
@@ -17,6 +18,7 @@ from wordlab.commands.common import (
 )
 from wordlab.cooccur import CooccurSettings, count_cooccurrences, shuffle_records
 from wordlab.corpus import load_corpus
+from wordlab.distributed import add_scheduler_option
 from wordlab.errors import WordlabError
 from wordlab.vocab import Vocab
 
@@ -66,6 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_corpus_options(p)
     add_text_options(p)
     add_vocab_options(p)
+    add_scheduler_option(p)
     p.set_defaults(func=run)
 
     s = sub.add_parser(
@@ -90,21 +93,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(func=run_shuffle)
 
 
+def _vocabulary(args: argparse.Namespace, corpus: Any) -> Vocab:
+    """--vocab, checked against the corpus (encoded, or scanned on a cluster), or counted."""
+    if not args.vocab:
+        return Vocab.from_corpus(corpus, args.min_count, args.max_vocab)
+    vocab = Vocab.load(args.vocab)
+    if not vocab.matches_corpus(corpus):
+        raise WordlabError(
+            f"{args.vocab}: this vocabulary was not counted from {args.input} with the same text options "
+            "(its words must be the corpus's most frequent, in order)"
+        )
+    return vocab
+
+
 def run(args: argparse.Namespace) -> None:
     output = check_output_file(args.output)
-    corpus = load_corpus(args.input, text_options(args), args.corpus_cache, progress=not args.quiet)
-    if args.vocab:
-        vocab = Vocab.load(args.vocab)
-        if not vocab.matches_corpus(corpus):
-            raise WordlabError(
-                f"{args.vocab}: this vocabulary was not counted from {args.input} with the same text options "
-                "(its words must be the corpus's most frequent, in order)"
-            )
-    else:
-        vocab = Vocab.from_corpus(corpus, args.min_count, args.max_vocab)
     settings = CooccurSettings(
         args.window, not args.left_only, not args.no_distance_weighting, args.memory, args.threads
     )
+    if args.scheduler:  # blocks of tokens counted on the cluster: the same file
+        from wordlab.distributed import connect, count_cooccurrences_on, scan_corpus
+
+        with connect(args.scheduler) as client:
+            scan = scan_corpus(client, args.input, text_options(args), not args.quiet)
+            stats = count_cooccurrences_on(
+                client, args.input, _vocabulary(args, scan), output, settings,
+                text_options(args), scan, not args.quiet,
+            )  # fmt: skip
+        print(f"{stats.entries:,} non-zero entries ({stats.shards} shards) -> {output}")
+        return
+    corpus = load_corpus(args.input, text_options(args), args.corpus_cache, progress=not args.quiet)
+    vocab = _vocabulary(args, corpus)
     done: dict = {}
 
     def count(path: Path) -> None:

@@ -96,7 +96,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--restrict-vocab",
         type=int,
         default=30000,
-        help="analogies: only the N most frequent words are known and answers (default 30000)",
+        help="analogies: only the N most frequent words are known and answers (default 30000, "
+        "word2vec's and gensim's); 0: every word of the vectors (small corpora, CA8)",
     )
     p.add_argument(
         "--similarity-restrict-vocab",
@@ -126,14 +127,16 @@ def _pct(x: float | None) -> str:
 def run(args: argparse.Namespace) -> int:
     """Load the vectors, score every dataset, print tables (and write JSON)."""
     from wordlab.commands.common import check_output_file, save_safely
-    from wordlab.evaluation.analogy import evaluate_analogy
+    from wordlab.evaluation.analogy import combine_results, evaluate_analogy
     from wordlab.evaluation.similarity import evaluate_similarity
 
     if not args.similarity and not args.analogy:
         raise WordlabError("give at least one --similarity or --analogy file")
-    for name in ("restrict_vocab", "similarity_restrict_vocab"):
-        if getattr(args, name) < 1:
-            raise WordlabError(f"--{name.replace('_', '-')} must be at least 1")
+    if args.restrict_vocab < 0:
+        raise WordlabError("--restrict-vocab must be at least 0 (0: every word)")
+    restrict = args.restrict_vocab or None
+    if args.similarity_restrict_vocab < 1:
+        raise WordlabError("--similarity-restrict-vocab must be at least 1")
     json_out = check_output_file(args.json, "--json") if args.json else None
     vectors = load_vectors(args)
     print(f"vectors: {args.vectors} ({len(vectors):,} words, dim {vectors.dim})")
@@ -164,18 +167,21 @@ def run(args: argparse.Namespace) -> int:
                 f"{r.dataset:<24} {r.pearson:>8.4f} {r.spearman:>9.4f} {r.pairs:>6} {r.used:>6} "
                 f"{r.oov:>5} {_pct(r.coverage):>9}"
             )
+    results = []
     for path in args.analogy:
         r = evaluate_analogy(
             vectors,
             path,
-            restrict_vocab=args.restrict_vocab,
+            restrict_vocab=restrict,
             method=args.method,
             case_insensitive=case_insensitive,
             dummy4unknown=args.dummy4unknown,
         )
         report["analogy"].append(r.to_dict())
+        results.append(r)
+        known = f"{restrict:,} most frequent words" if restrict else "every word"
         print()
-        print(f"analogy: {r.dataset} ({r.method}, {args.restrict_vocab:,} most frequent words)")
+        print(f"analogy: {r.dataset} ({r.method}, {known})")
         print(f"{'section':<30} {'accuracy':>9} {'correct':>8} {'used':>6} {'skipped':>8}")
         groups = [g for g in (r.semantic, r.syntactic) if g is not None]
         for s in [*r.sections, None, *groups, r.total]:
@@ -184,6 +190,18 @@ def run(args: argparse.Namespace) -> int:
                 continue
             print(f"{s.name:<30} {_pct(s.accuracy):>9} {s.correct:>8} {s.used:>6} {s.skipped:>8}")
         print(f"coverage: {_pct(r.coverage)} of {r.total.questions} questions")
+    if len(results) > 1:  # e.g. CA8's semantic and morphological files: their totals together
+        groups = combine_results(results)
+        report["analogy_combined"] = [g.to_dict() for g in groups]
+        print()
+        print(f"analogy, all {len(results)} files: {', '.join(r.dataset for r in results)}")
+        print(f"{'group':<30} {'accuracy':>9} {'correct':>8} {'used':>6} {'skipped':>8}")
+        for s in groups:
+            print(f"{s.name:<30} {_pct(s.accuracy):>9} {s.correct:>8} {s.used:>6} {s.skipped:>8}")
+        total = groups[-1]
+        covered = 1.0 - total.skipped / total.questions if total.questions else 0.0
+        print(f"coverage: {_pct(covered)} "
+              f"of {total.questions} questions")  # fmt: skip
     if json_out is not None:
 
         def write_json(path) -> None:

@@ -15,6 +15,7 @@ from wordlab.commands.common import (
     check_output_folder,
     text_options,
 )
+from wordlab.distributed import add_scheduler_option
 from wordlab.errors import WordlabError
 from wordlab.experiments import EXPERIMENT_NAMES, Config, parse_duration, run_experiments
 
@@ -70,6 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_vocab_options(p)
     add_text_options(p)
     add_run_options(p)
+    add_scheduler_option(p)
     p.set_defaults(func=run)
 
 
@@ -138,10 +140,18 @@ def run(args: argparse.Namespace) -> None:
     names = list(EXPERIMENT_NAMES) if args.name == "all" else [args.name]
     command = "wordlab " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     if args.name == "critique":
+        if args.scheduler:
+            raise WordlabError("--scheduler runs the paper's experiments; run critique without it")
         from wordlab.experiments.critique import run_critique
 
         run_critique(config, classification_dir(args), level=args.level, command=command)
         print(f"report: {config.out / 'report.md'}")
         return
-    run_experiments(names, config, level=args.level, command=command)
+    if args.scheduler:  # independent runs spread over the cluster's workers
+        from wordlab.distributed import connect, run_experiments_on
+
+        with connect(args.scheduler) as client:
+            run_experiments_on(client, names, config, level=args.level, command=command)
+    else:
+        run_experiments(names, config, level=args.level, command=command)
     print(f"report: {config.out / 'report.md'}")

@@ -54,8 +54,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--epochs", type=int, default=d.epochs, help=f"default {d.epochs}")
     g.add_argument("--lr", type=float, default=d.lr, help=f"learning rate (default {d.lr})")
     g.add_argument("--neg", type=int, default=d.neg, help=f"negatives (default {d.neg})")
-    g.add_argument("--minn", type=int, default=d.minn, help=f"min n-gram chars (default {d.minn})")
-    g.add_argument("--maxn", type=int, default=d.maxn, help=f"max n-gram chars (default {d.maxn})")
+    g.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default=None,
+        help="language defaults: zh sets --minn 1 --maxn 2 (fastText's advice for Chinese: "
+        "a word's characters and character pairs; CA8 morphological 94%% against 11%% with 3-6 "
+        "on People's Daily); options given explicitly win",
+    )
+    g.add_argument(
+        "--minn", type=int, default=None, help=f"min n-gram chars (default {d.minn}; zh: 1)"
+    )
+    g.add_argument(
+        "--maxn", type=int, default=None, help=f"max n-gram chars (default {d.maxn}; zh: 2)"
+    )
     g.add_argument("--bucket", type=int, default=d.bucket, help=f"n-gram rows (default {d.bucket})")
     g.add_argument(
         "--sample",
@@ -97,6 +109,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train and write the vectors and the model."""
+    d = FastTextSettings()
     settings = FastTextSettings(
         model=args.model,
         loss=args.loss,
@@ -107,8 +120,8 @@ def run(args: argparse.Namespace) -> int:
         neg=args.neg,
         min_count=args.min_count,
         max_vocab=args.max_vocab,
-        minn=args.minn,
-        maxn=args.maxn,
+        minn=args.minn if args.minn is not None else (1 if args.lang == "zh" else d.minn),
+        maxn=args.maxn if args.maxn is not None else (2 if args.lang == "zh" else d.maxn),
         bucket=args.bucket,
         sample=args.sample,
         ns_exponent=args.ns_exponent,

@@ -21,6 +21,7 @@ from wordlab.commands.training import (
     train,
 )
 from wordlab.cooccur import shuffle_records
+from wordlab.distributed import add_scheduler_option
 from wordlab.errors import WordlabError
 from wordlab.modelio import SUFFIX
 from wordlab.models.glove import OUTPUTS, GloVe, GloVeSettings
@@ -82,6 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_text_options(p)
     add_run_options(p)
     add_checkpoint_options(p)
+    add_scheduler_option(p)
     p.set_defaults(func=run)
 
 
@@ -105,15 +107,28 @@ def run(args: argparse.Namespace) -> None:
         if args.cooccur:
             model.records_path = Path(args.cooccur).resolve()
         train(model, True, lambda **kw: None, args, model_file)
-    elif args.cooccur:
-        if not args.vocab:
-            raise WordlabError("--cooccur needs --vocab, the vocabulary its word ids refer to")
-        vocab = Vocab.load(args.vocab)
+    elif args.cooccur or args.scheduler:
         model = GloVe(settings_from(args), progress=not args.quiet)
-        shuffled = Path(args.cooccur)
-        if not args.no_shuffle:
+        records, shuffle = Path(args.cooccur or out / "cooccurrence.bin"), not args.no_shuffle
+        if args.scheduler:  # counting on the cluster (vocab.txt, cooccurrence.bin), training here
+            from wordlab.distributed import connect, count_to_folder
+
+            if args.cooccur or not args.input:
+                raise WordlabError("--scheduler counts --input on the cluster: give --input")
+            with connect(args.scheduler) as client:
+                vocab = count_to_folder(
+                    client, args.input, out, model.settings.cooccur_settings(), text_options(args),
+                    args.min_count, args.max_vocab, not args.quiet,
+                )  # fmt: skip
+            shuffle = True
+        elif not args.vocab:
+            raise WordlabError("--cooccur needs --vocab, the vocabulary its word ids refer to")
+        else:
+            vocab = Vocab.load(args.vocab)
+        shuffled = records
+        if shuffle:
             shuffled = out / "cooccurrence.shuf.bin"
-            shuffle_records(args.cooccur, shuffled, args.memory, args.seed)
+            shuffle_records(records, shuffled, args.memory, args.seed)
         train(
             model,
             False,

@@ -13,6 +13,7 @@ from wordlab.commands.common import (
     text_options,
 )
 from wordlab.corpus import load_corpus
+from wordlab.distributed import add_scheduler_option
 from wordlab.vocab import Vocab
 
 
@@ -42,11 +43,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_corpus_options(p)
     add_text_options(p)
     add_vocab_options(p)
+    add_scheduler_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> None:
     output = check_output_file(args.output)
+    if args.scheduler:  # words counted by byte ranges on the cluster: the same file
+        from wordlab.distributed import connect, scan_corpus
+
+        with connect(args.scheduler) as client:
+            scan = scan_corpus(client, args.input, text_options(args), not args.quiet)
+        vocab = scan.vocab(args.min_count, args.max_vocab, min_size=1)
+        save_safely(vocab.save, output, "vocabulary")
+        print(f"{len(vocab):,} words ({scan.n_tokens:,} tokens) -> {args.output}")
+        return
     corpus = load_corpus(
         args.input, text_options(args), args.corpus_cache, not args.quiet, args.memory
     )

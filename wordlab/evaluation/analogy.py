@@ -87,8 +87,9 @@ class AnalogyResult:
     method: str
     restrict_vocab: int | None
     sections: list[SectionScore]
-    semantic: SectionScore | None  # sections not named gram*, when the file has gram* sections
-    syntactic: SectionScore | None
+    semantic: SectionScore | None  # sections not named gram* (when there are gram* sections), or
+    # CA8's semantic sections
+    syntactic: SectionScore | None  # gram* sections, or CA8's morphological ones (so named)
     total: SectionScore
     dummy4unknown: bool = False
     results: list[tuple[int, int, str]] = field(default_factory=list, repr=False)
@@ -127,6 +128,41 @@ def _group(name: str, sections: list[SectionScore]) -> SectionScore:
         g.used += s.used
         g.skipped += s.skipped
     return g
+
+
+def _categories(
+    scores: list[SectionScore], categories: list[str | None]
+) -> tuple[SectionScore | None, SectionScore | None]:
+    """The semantic and syntactic (CA8: morphological) groups of sections, where there are any.
+
+    CA8's sections carry their file's category; Google-style files have none, and there the
+    `gram*` sections are syntactic (gensim's and word2vec's rule).
+    """
+    if any(c is not None for c in categories):
+        sem = [s for s, c in zip(scores, categories, strict=True) if c == "semantic"]
+        mor = [s for s, c in zip(scores, categories, strict=True) if c == "morphological"]
+        return (
+            _group("semantic", sem) if sem else None,
+            _group("morphological", mor) if mor else None,
+        )
+    if any(s.name.startswith("gram") for s in scores):
+        semantic = _group("semantic", [s for s in scores if not s.name.startswith("gram")])
+        syntactic = _group("syntactic", [s for s in scores if s.name.startswith("gram")])
+        return semantic, syntactic
+    return None, None
+
+
+def combine_results(results: list[AnalogyResult]) -> list[SectionScore]:
+    """Semantic, syntactic/morphological and total over several analogy files (CA8's two).
+
+    Groups of the same name add up across files; the total counts every question once.
+    """
+    groups: dict[str, SectionScore] = {}
+    for r in results:
+        parts = [g for g in (r.semantic, r.syntactic) if g is not None]
+        for g in parts:
+            groups[g.name] = _group(g.name, [groups[g.name], g] if g.name in groups else [g])
+    return [*groups.values(), _group("total", [r.total for r in results])]
 
 
 def _means_like_gensim(unit: list[np.ndarray]) -> np.ndarray:
@@ -408,11 +444,7 @@ def evaluate_analogy(
             for sec, ok, r in zip(where, correct_all.tolist(), predicted_all.tolist(), strict=True)
         ]
 
-    if any(s.name.startswith("gram") for s in scores):
-        semantic = _group("semantic", [s for s in scores if not s.name.startswith("gram")])
-        syntactic = _group("syntactic", [s for s in scores if s.name.startswith("gram")])
-    else:
-        semantic = syntactic = None
+    semantic, syntactic = _categories(scores, [s.category for s in data.sections])
     return AnalogyResult(
         dataset=data.name,
         path=data.path,

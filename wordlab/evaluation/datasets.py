@@ -7,7 +7,9 @@ of three fields whose score is not a number is a header. Columns after the score
 other extra column means a misread line, an error.
 
 Analogy: the Google layout, ``: section`` lines each followed by ``a b c d`` questions; a file of
-plain ``a b c d`` lines is one section named after the file.
+plain ``a b c d`` lines is one section named after the file. CA8, the Chinese set, comes as two
+such files, ``morphological.txt`` and ``semantic.txt``: a file whose name says which is read with
+that category on each of its sections, and `read_analogy_sets` joins several files into one set.
 
 Every malformed line is an error naming the file and line: a silently skipped line changes a score.
 """
@@ -42,6 +44,8 @@ class AnalogySection:
     name: str
     questions: list[tuple[str, str, str, str]] = field(default_factory=list)
     line_numbers: list[int] = field(default_factory=list)
+    # "semantic" or "morphological" for CA8's files; None: the Google rule (gram* is syntactic)
+    category: str | None = None
 
 
 @dataclass
@@ -147,8 +151,27 @@ def read_similarity(
     return SimilarityDataset(dataset_name(path), str(path), pairs, lines)
 
 
-def read_analogies(path: str | os.PathLike, lowercase: bool = False) -> AnalogyDataset:
-    """Read an analogy file: `: section` headers and `a b c d` questions (sections optional)."""
+CATEGORIES = ("semantic", "morphological")
+
+
+def analogy_category(path: str | os.PathLike) -> str | None:
+    """CA8's category of a file from its name (zh-ca8-semantic.txt, morphological.txt), or None."""
+    name = dataset_name(path).lower()
+    found = [c for c in CATEGORIES if c in name]
+    return found[0] if len(found) == 1 else None
+
+
+def read_analogies(
+    path: str | os.PathLike, lowercase: bool = False, category: str | None = None
+) -> AnalogyDataset:
+    """Read an analogy file: `: section` headers and `a b c d` questions (sections optional).
+
+    `category` ("semantic" or "morphological", CA8's two kinds) is set on every section;
+    by default it comes from the file name (see `analogy_category`).
+    """
+    if category is not None and category not in CATEGORIES:
+        raise WordlabError(f"analogy category must be one of {', '.join(CATEGORIES)}")
+    category = category or analogy_category(path)
     sections: list[AnalogySection] = []
     current: AnalogySection | None = None
     for line_no, raw in enumerate(_read_lines(path), start=1):
@@ -159,7 +182,7 @@ def read_analogies(path: str | os.PathLike, lowercase: bool = False) -> AnalogyD
             name = line[1:].strip()
             if not name:
                 raise WordlabError(f"{path}:{line_no}: section header without a name")
-            current = AnalogySection(name)
+            current = AnalogySection(name, category=category)
             sections.append(current)
             continue
         words = line.split()
@@ -170,10 +193,24 @@ def read_analogies(path: str | os.PathLike, lowercase: bool = False) -> AnalogyD
         if lowercase:
             words = [w.lower() for w in words]
         if current is None:
-            current = AnalogySection(dataset_name(path))
+            current = AnalogySection(dataset_name(path), category=category)
             sections.append(current)
         current.questions.append((words[0], words[1], words[2], words[3]))
         current.line_numbers.append(line_no)
     if not any(s.questions for s in sections):
         raise WordlabError(f"{path}: no analogy questions found")
     return AnalogyDataset(dataset_name(path), str(path), sections)
+
+
+def read_analogy_sets(paths: list[str | os.PathLike], lowercase: bool = False) -> AnalogyDataset:
+    """Several analogy files as one set (CA8's semantic and morphological files together)."""
+    if not paths:
+        raise WordlabError("no analogy files given")
+    sets = [read_analogies(p, lowercase) for p in paths]
+    if len(sets) == 1:
+        return sets[0]
+    return AnalogyDataset(
+        "+".join(d.name for d in sets),
+        ", ".join(d.path for d in sets),
+        [s for d in sets for s in d.sections],
+    )

@@ -188,11 +188,11 @@ def verdicts(runner: Runner, models: dict[str, Any], ref: dict[str, Any] | None)
     parts = []
     for m in (m for m in LABEL if m in models and models[m].get("classification")):
         c = models[m]["classification"]
-        deltas = {v: c[v] - c["raw"] for v in VARIANTS[1:]}
+        deltas = {v: c[v] - c["raw"] for v in VARIANTS[1:] if v != "centred"}  # centred = raw
         parts.append(f"{LABEL[m]} {_change(deltas)}")
     if parts:
-        out.append(("Post-processing helps mean-of-word-vector classification (accuracy points "
-                    "against raw)", "; ".join(parts)))  # fmt: skip
+        out.append(("Post-processing and reweighting help mean-of-word-vector classification "
+                    "(accuracy points against raw vectors)", "; ".join(parts)))  # fmt: skip
         if ref is not None:
             best = max((models[m]["classification"][v], LABEL[m], v) for m in LABEL
                        if m in models and models[m].get("classification") for v in VARIANTS)  # fmt: skip
@@ -215,7 +215,7 @@ def norm_figure(models: dict[str, Any], figs: Path) -> str:
             pts = np.asarray(n["sample"], dtype=np.float64)
             x, y = np.log10(pts[:, 0]), pts[:, 1]
             for ax, scale in zip(axes, (1.0, n["median_norm"]), strict=True):
-                ax.scatter(x, y / scale, s=4, alpha=0.25, color=COLOUR[m])
+                ax.scatter(x, y / scale, s=4, alpha=0.25, color=COLOUR[m], rasterized=True)
                 edges = np.linspace(x.min(), x.max() + 1e-9, 16)
                 mids, meds = [], []
                 for a, b in zip(edges[:-1], edges[1:], strict=True):
@@ -225,7 +225,8 @@ def norm_figure(models: dict[str, Any], figs: Path) -> str:
                         meds.append(np.median(y[sel]) / scale)
                 ax.plot(mids, meds, color=COLOUR[m], lw=2, label=f"{LABEL[m]} (median)")
         axes[0].set_ylabel("vector norm")
-        axes[1].set_ylabel("vector norm / the model's median norm")
+        axes[1].set_ylabel("vector norm / the model's median norm (log scale)")
+        axes[1].set_yscale("log")
         for ax in axes:
             ax.set_xlabel("log10 word count in the corpus")
             ax.grid(alpha=0.3)
@@ -305,6 +306,7 @@ def write_report(out: Path, data: dict[str, Any]) -> Path:
     corpus = data.get("corpus", {})
     inv = data["invocations"][-1] if data.get("invocations") else {}
     e = data["experiments"]["critique"]
+    ran = sum(data["runs"][k]["wall_seconds"] for k in e["runs"] if k in data["runs"])
     lines = [
         "# GloVe's known weakness, measured and repaired",
         "",
@@ -320,8 +322,8 @@ def write_report(out: Path, data: dict[str, Any]) -> Path:
         f"{inv.get('min_count')} times",
         f"- Seed {inv.get('seed')}, {inv.get('threads')} threads, on {inv.get('machine')}",
         f"- Last command: `{inv.get('command', '')}`; grid level **{e.get('level')}**"
-        + (f" (budget {inv['budget_seconds'] / 60:.0f} min, estimated "
-           f"{inv.get('estimated_seconds', 0) / 60:.0f} min)" if inv.get("budget_seconds") else ""),
+        + (f" (budget {inv['budget_seconds'] / 60:.0f} min)" if inv.get("budget_seconds") else "")
+        + f"; the runs took {ran / 60:.1f} min in all (`wall_seconds` of each run)",
         f"- Report written {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
         "every number is traceable to a run key in `results.json` (`runs`).",
         "",

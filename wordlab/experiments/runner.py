@@ -167,8 +167,10 @@ class Runner:
         now = {"min_count": c.min_count, "max_vocab": c.max_vocab, "seed": c.seed,
                "text_options": asdict(c.text)}  # fmt: skip
         for inv in data.get("invocations", [])[:1]:
-            before = {**{k: inv.get(k) for k in now}, "text_options": data.get("corpus", {})
-                      .get("text_options", now["text_options"])}  # fmt: skip
+            saved_text = data.get("corpus", {}).get("text_options", now["text_options"])
+            # options added since the folder was made count at their defaults
+            before = {**{k: inv.get(k) for k in now},
+                      "text_options": {**asdict(TextOptions()), **saved_text}}  # fmt: skip
             changed = [k for k in now if before[k] != now[k]]
             if changed:
                 raise WordlabError(

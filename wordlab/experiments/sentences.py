@@ -52,9 +52,17 @@ class Reviews:
     names: tuple[str, ...]
 
 
-@lru_cache(maxsize=4)
 def read_reviews(path: str, per_label: int | None = None) -> Reviews:
-    """A `label id rating text` file (IMDB's layout; plain or compressed), at most `per_label` each."""
+    """A `label id rating text` file (IMDB's layout; plain or compressed), at most `per_label` each.
+
+    Read once per process while the file is unchanged: every model of a run classifies the same.
+    """
+    st = Path(path).stat()
+    return _read_reviews(str(Path(path).resolve()), per_label, st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _read_reviews(path: str, per_label: int | None, size: int, mtime_ns: int) -> Reviews:
     texts: dict[str, list[list[str]]] = {}
     with open_binary(path) as fh:
         header = fh.readline().decode("utf-8").rstrip("\n").split("\t")

@@ -82,6 +82,54 @@ def intern_tokens(
 
 
 @njit(cache=True, nogil=True)
+def lookup_tokens(buf, separator, table, word_hash, word_start, word_len, pool, unknown, out):
+    """The ids of `buf`'s tokens among the words already in `table` (0 for each newline).
+
+    A word not in the table gets `unknown` and is not added, so a table holding a vocabulary
+    maps text to its ids in memory that does not grow with the text. Returns the ids written.
+    """
+    mask = table.shape[0] - 1
+    n = buf.shape[0]
+    n_out = 0
+    i = 0
+    while i < n:
+        b = buf[i]
+        if b == 10:
+            out[n_out] = 0
+            n_out += 1
+            i += 1
+            continue
+        if separator[b]:
+            i += 1
+            continue
+        j = i
+        h = FNV_OFFSET
+        while j < n and not separator[buf[j]] and buf[j] != 10:
+            h = (h ^ np.uint64(buf[j])) * FNV_PRIME
+            j += 1
+        length = j - i
+        slot = np.int64(h & np.uint64(mask))
+        found = unknown
+        while table[slot] >= 0:
+            wid = table[slot]
+            if word_hash[wid] == h and word_len[wid] == length:
+                s = word_start[wid]
+                same = True
+                for k in range(length):
+                    if pool[s + k] != buf[i + k]:
+                        same = False
+                        break
+                if same:
+                    found = wid
+                    break
+            slot = (slot + 1) & mask
+        out[n_out] = found
+        n_out += 1
+        i = j
+    return n_out
+
+
+@njit(cache=True, nogil=True)
 def rehash(word_hash, n_words, table):
     """Fill an empty (all -1) `table` with words 1..n_words-1 by their stored hashes."""
     mask = table.shape[0] - 1

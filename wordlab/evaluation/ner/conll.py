@@ -3,8 +3,10 @@
 CoNLL-2003 ships as `word POS chunk NE` columns with IOB1 tags (`I-X` inside and at the start of an
 entity, `B-X` only where an entity directly follows another of the same type), `-DOCSTART-` lines
 and blank lines between sentences. Other CoNLL-style files (CoNLL-2002's `word POS NE`, two-column
-`word NE`, IOB2 files) read the same way: the first column is the word, the last the tag, the ones
-in between are features (POS, chunk, ...). Every tag is converted to IOB2 on reading; that
+`word NE` such as MSRA's Chinese characters, IOB2 files) read the same way, the layout found from
+the column count: the first column is the word, the last the tag, the ones in between are features
+(POS, chunk, ...). A line with a tab is split on tabs (so a character such as U+3000, a space to
+`str.split`, can be a token), others on whitespace. Every tag is converted to IOB2 on reading; that
 conversion is exactly how conlleval reads chunks, so it is also harmless on files already in IOB2.
 `read_for_tagging` reads the input of a trained tagger: CoNLL columns or plain text.
 """
@@ -113,7 +115,7 @@ def _parse(lines: Iterable[str], name: str, has_tags: bool) -> Iterable[Sentence
 
     for line in lines:
         lineno += 1
-        parts = line.split()
+        parts = _columns(line)
         if not parts or parts[0] == DOCSTART:
             if words:
                 yield flush()
@@ -130,6 +132,8 @@ def _parse(lines: Iterable[str], name: str, has_tags: bool) -> Iterable[Sentence
                 f"{name}:{lineno}: expected {n_cols} columns like the first token line, "
                 f"found {len(parts)}: {line.rstrip()!r}"
             )
+        if not parts[0]:
+            raise WordlabError(f"{name}:{lineno}: empty token in the first column")
         if not words:
             start = lineno
         words.append(parts[0])
@@ -148,6 +152,14 @@ def _parse(lines: Iterable[str], name: str, has_tags: bool) -> Iterable[Sentence
         yield flush()
     if n_cols is None:
         raise WordlabError(f"{name}: no tokens found (empty file?)")
+
+
+def _columns(line: str) -> list[str]:
+    """The columns of a line: tab-separated if it has a tab, else whitespace-separated."""
+    if "\t" not in line:
+        return line.split()
+    parts = [p.strip(" \r\n") for p in line.split("\t")]
+    return [] if not any(parts) else parts
 
 
 def read_text(path: str | os.PathLike, encoding: str = "utf-8") -> list[Sentence]:

@@ -147,3 +147,44 @@ class StaticEmbedder:
 
 
 register_embedder_kind("static", StaticEmbedder.from_spec)
+
+MAX_WORD_CHARS = 8  # longest vocabulary word tried when mapping words onto characters
+
+
+class CharWordEmbedder(StaticEmbedder):
+    """Static vectors for sentences of single characters (Chinese NER): each character gets the
+    vector of the longest vocabulary word covering it, matched left to right.
+
+    Character vectors (a vocabulary of characters) are looked up as they are; word vectors
+    (trained on segmented text) reach the characters of every word they know, by position;
+    a character neither known alone nor inside a known word is OOV. The tagger uses this for
+    static vectors whenever it uses character features (`NerSettings.features == "char"`).
+    """
+
+    @classmethod
+    def wrap(cls, static: StaticEmbedder) -> CharWordEmbedder:
+        """The same vectors (shared, not copied), mapped onto characters."""
+        out = cls.__new__(cls)
+        out.__dict__.update(static.__dict__)
+        longest = max((len(w) for w in static.index), default=1)
+        out.max_len = max(1, min(MAX_WORD_CHARS, longest))
+        return out
+
+    def rows(self, words: Sequence[str]) -> np.ndarray:
+        """Row of the word covering each character (longest match first), len(vocab) where OOV."""
+        index, oov, n = self.index, len(self.matrix), len(words)
+        out = np.full(n, oov, dtype=np.int64)
+        i = 0
+        while i < n:
+            for k in range(min(self.max_len, n - i), 0, -1):
+                word = "".join(words[i : i + k])
+                r = index.get(word)
+                if r is None and k == 1:
+                    r = index.get(word.lower())
+                if r is not None:
+                    out[i : i + k] = r
+                    i += k
+                    break
+            else:
+                i += 1
+        return out

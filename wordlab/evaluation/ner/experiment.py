@@ -22,7 +22,7 @@ from typing import Any
 from wordlab.errors import WordlabError
 from wordlab.evaluation.ner.conll import Sentence, column_count, read_conll, require_tags
 from wordlab.evaluation.ner.embedders import Embedder, embedder_spec, oov_masks
-from wordlab.evaluation.ner.features import Featurizer
+from wordlab.evaluation.ner.features import Featurizer, resolve_features
 from wordlab.evaluation.ner.scoring import score
 from wordlab.evaluation.ner.settings import NerSettings
 from wordlab.evaluation.ner.tagger import CrfTrainer, NerTagger
@@ -40,8 +40,8 @@ def train_tagger(
 
     The returned tagger's `info` holds every grid point's dev scores and training time.
     """
-    settings = settings or NerSettings()
     require_tags(train, "training data")
+    settings = resolve_features(settings or NerSettings(), train)
     require_tags(dev, "dev data")
     n_columns = column_count(train, "training data")
     dev_columns = column_count(dev, "dev data")
@@ -137,9 +137,9 @@ def run_ner(
     test scores (`score` format), the chosen parameters, the grid tried and timings. With
     `save_dir`, each configuration's tagger is saved in `save_dir/<name>/`.
     """
-    settings = settings or NerSettings()
     train_s, dev_s, test_s = (_as_sentences(x) for x in (train, dev, test))
     require_tags(test_s, "test data")
+    settings = resolve_features(settings or NerSettings(), train_s)
     configs: list[tuple[str, list[Embedder]]] = []
     if baseline:
         configs.append(("discrete", []))

@@ -10,18 +10,36 @@
   dimension times one scale factor per embedder, chosen so that the scaled training-set vectors
   have standard deviation `vector_scale` (Turian et al. 2010 scale embeddings the same way).
   OOV tokens have the zero vector plus an OOV indicator feature at that position.
+- Chinese characters (`NerSettings.features == "char"`, MSRA's one character per token): the
+  character and its neighbours at -window..+window, the character bigrams around it and its
+  trigram, the character types (Han, numeral, letter, punctuation) at -1..+1 and their pattern.
+  Static vectors then give each character the vector of the longest vocabulary word that covers
+  it (`CharWordEmbedder`): character vectors as they are, word vectors mapped to the characters
+  of the word.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import unicodedata
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from wordlab.errors import WordlabError
 from wordlab.evaluation.ner.conll import Sentence
-from wordlab.evaluation.ner.embedders import Embedder, oov_masks
+from wordlab.evaluation.ner.embedders import (
+    CharWordEmbedder,
+    Embedder,
+    StaticEmbedder,
+    oov_masks,
+)
 from wordlab.evaluation.ner.settings import NerSettings
+from wordlab.tokenizers import CJK_CHAR
+
+_NUMERALS = frozenset("〇零一二三四五六七八九十百千万亿两")
+# "auto" chooses character features when this share of training tokens are single CJK characters
+CHAR_SHARE = 0.5
 
 
 def word_shape(word: str) -> str:
@@ -66,6 +84,56 @@ def token_features(word: str, affix: int = 4) -> list[str]:
     return f
 
 
+def char_type(token: str) -> str:
+    """N: digit or Chinese numeral, H: other Han/CJK, L: letter, P: punctuation, O: other.
+
+    A token of several characters is typed by its first, with "+" added.
+    """
+    c = token[:1]
+    if not c:
+        return "O"
+    if c in _NUMERALS or c.isdigit():
+        kind = "N"
+    elif CJK_CHAR.match(c):
+        kind = "H"
+    elif c.isalpha():
+        kind = "L"
+    elif unicodedata.category(c).startswith("P"):
+        kind = "P"
+    else:
+        kind = "O"
+    return kind + "+" if len(token) > 1 else kind
+
+
+def resolve_features(settings: NerSettings, sentences: Sequence[Sentence]) -> NerSettings:
+    """Settings with features "auto" decided on the training data: "char" for CJK characters."""
+    if settings.features != "auto":
+        return settings
+    n = cjk = 0
+    for s in sentences:
+        n += len(s.words)
+        cjk += sum(1 for w in s.words if len(w) == 1 and CJK_CHAR.match(w))
+    chosen = "char" if n and cjk >= CHAR_SHARE * n else "word"
+    return dataclasses.replace(settings, features=chosen)
+
+
+def char_features(chars: Sequence[str], i: int, window: int, types: Sequence[str]) -> list[str]:
+    """Discrete features of the character at `i`: itself and neighbours, n-grams, types."""
+    n = len(chars)
+
+    def at(j: int) -> str:
+        return chars[j] if 0 <= j < n else ("<s>" if j < 0 else "</s>")
+
+    f = ["bias"]
+    f.extend(f"{o}:c={at(i + o)}" for o in range(-window, window + 1))
+    f.extend(f"{o}:cc={at(i + o)}{at(i + o + 1)}" for o in range(-window, window))
+    f.append(f"ccc={at(i - 1)}{chars[i]}{at(i + 1)}")
+    t = [types[j] if 0 <= j < n else "B" for j in (i - 1, i, i + 1)]
+    f.extend(f"{o}:t={x}" for o, x in zip((-1, 0, 1), t, strict=True))
+    f.append("ttt=" + "".join(t))
+    return f
+
+
 class Featurizer:
     """Turns sentences into CRFsuite items (one {feature: value} dict per token)."""
 
@@ -78,6 +146,10 @@ class Featurizer:
     ) -> None:
         self.settings = settings
         self.n_columns = n_columns
+        if settings.features == "char":  # a character gets the vector of its word (or itself)
+            embedders = [
+                CharWordEmbedder.wrap(e) if type(e) is StaticEmbedder else e for e in embedders
+            ]
         self.embedders = list(embedders)
         self.scales = list(scales) if scales is not None else None
         self._cache: dict[str, list[str]] = {}
@@ -149,6 +221,8 @@ class Featurizer:
                 f"line {sent.line}: the tagger was trained with {self.n_columns} feature "
                 f"column(s) between word and tag, this input has {have}"
             )
+        if self.settings.features == "char":
+            return self._discrete_chars(sent)
         local = [self._local(x) for x in words]
         lower = [x.lower() for x in words]
         shapes = [short_shape(word_shape(x)) for x in words]
@@ -182,6 +256,20 @@ class Featurizer:
                 next_c = cols[i + 1][c] if i + 1 < n else "</s>"
                 feats.append(f"c{c}-1|0={prev_c}|{cols[i][c]}")
                 feats.append(f"c{c}0|1={cols[i][c]}|{next_c}")
+            items.append(dict.fromkeys(feats, 1.0))
+        return items
+
+    def _discrete_chars(self, sent: Sentence) -> list[dict[str, float]]:
+        """Character features (Chinese NER), plus the file's feature columns at -1..+1."""
+        words, cols, n = sent.words, sent.columns, len(sent)
+        types = [char_type(c) for c in words]
+        items = []
+        for i in range(n):
+            feats = char_features(words, i, self.settings.window, types)
+            for c in range(self.n_columns):
+                for o in (-1, 0, 1):
+                    if 0 <= i + o < n:
+                        feats.append(f"{o}:c{c}={cols[i + o][c]}")
             items.append(dict.fromkeys(feats, 1.0))
         return items
 

@@ -11,11 +11,18 @@ from typing import Any
 
 from wordlab.errors import WordlabError
 
+FEATURES = ("auto", "word", "char")
+
 
 @dataclass
 class NerSettings:
     """Features and CRF training of the tagger; saved with every trained tagger."""
 
+    # "word" (the paper's word features), "char" (Chinese characters: the character, its
+    # neighbours, character bigrams and trigram, character types), or "auto": "char" when the
+    # training tokens are single CJK characters (MSRA), else "word"; a trained tagger keeps
+    # the one chosen
+    features: str = "auto"
     window: int = 2  # discrete features of neighbours at -window..+window
     affix: int = 4  # prefixes and suffixes of 1..affix characters
     char_ngrams: int = 0  # character n-grams (2..n, within "<word>") of the token itself; 0: off
@@ -32,6 +39,8 @@ class NerSettings:
 
     def grid(self) -> list[dict[str, float]]:
         """Every (c1, c2, max_iterations) combination to try on dev, in a fixed order."""
+        if self.features not in FEATURES:
+            raise WordlabError(f"unknown NER features {self.features!r}: use {', '.join(FEATURES)}")
         if self.algorithm not in ("l2sgd", "lbfgs"):
             raise WordlabError(f"unknown CRF algorithm {self.algorithm!r}: use l2sgd or lbfgs")
         c1s = self.c1 if self.algorithm == "lbfgs" else (None,)
@@ -53,4 +62,5 @@ class NerSettings:
         unknown = set(d) - known
         if unknown:
             raise WordlabError(f"unknown NER settings: {', '.join(sorted(unknown))}")
+        d = {"features": "word", **d}  # taggers saved before Chinese support used word features
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})

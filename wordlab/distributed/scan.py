@@ -1,0 +1,181 @@
+"""Pass one over a corpus on a cluster: word counts, and where its tokens are, by byte range.
+
+The text is split into byte ranges that start and end just after ASCII whitespace, so no token
+is cut; each task reads its range in the pieces `encode_corpus` reads (same text options, same
+compiled tokenizer) and returns its words with their counts and, for every piece, its byte
+offset and the number of tokens before it. Counts add exactly and the vocabulary is ordered by
+the same compiled sort (count descending, then word), so it equals the single-machine one byte
+for byte; the offsets let pass two start a block of tokens anywhere (wordlab.distributed.count).
+A compressed file cannot be entered in the middle: it is one range, read by one task.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+
+from wordlab.corpus import (
+    _MAX_TOKEN_BYTES,
+    CHUNK_BYTES,
+    EncodedCorpus,
+    TextOptions,
+    _Interner,
+    iter_text_pieces,
+    seek_stream,
+)
+from wordlab.distributed.cluster import RETRIES, gather, n_workers, require_input, task_report
+from wordlab.errors import WordlabError
+from wordlab.fileio import open_binary
+from wordlab.kernels.corpus import vocabulary_order
+from wordlab.vocab import Vocab
+
+RANGE_BYTES = 64 << 20  # text per pass-one task
+_MIN_RANGE = 1 << 20  # ranges are split below RANGE_BYTES to feed every worker, not below this
+_COMPRESSED = (".gz", ".bz2", ".xz")
+_WHITESPACE = re.compile(rb"[ \t\n\r\x0b\x0c]")
+
+
+@dataclass
+class RangeScan:
+    """One range's words (space-separated UTF-8, first seen first), counts, tokens and pieces."""
+
+    words: bytes
+    counts: np.ndarray
+    tokens: int
+    points: np.ndarray  # (n, 3) int64: byte offset, tokens before it in the range, 1: a line starts
+
+
+@dataclass
+class CorpusScan:
+    """A corpus after pass one: its full vocabulary, as an EncodedCorpus has it, and its pieces."""
+
+    words: list[str]  # every distinct word, count descending, then word
+    counts: np.ndarray
+    n_tokens: int
+    points: np.ndarray  # (n, 3) int64: byte offset, tokens before it, 1 where a line starts
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+
+    def vocab(self, min_count: int, max_vocab: int | None, min_size: int = 2) -> Vocab:
+        """The vocabulary `Vocab.from_corpus` keeps, from these counts (the same rule and errors)."""
+        return Vocab.from_corpus(cast(EncodedCorpus, self), min_count, max_vocab, min_size)
+
+    def matches(self, vocab: Vocab) -> bool:
+        """True when `vocab` is a prefix of this corpus's vocabulary (its ids are the corpus's)."""
+        return vocab.matches_corpus(cast(EncodedCorpus, self))
+
+
+def compressed(path: str | os.PathLike) -> bool:
+    """True for the suffixes `open_binary` decompresses."""
+    return Path(path).suffix.lower() in _COMPRESSED
+
+
+def boundary(path: str | os.PathLike, x: int) -> tuple[int, bool]:
+    """The first offset >= x just after ASCII whitespace (or the end), and whether a line starts there."""
+    if x <= 0:
+        return 0, True
+    with open_binary(path) as fh:
+        seek_stream(fh, x - 1)
+        pos = x - 1
+        while True:
+            block = fh.read(1 << 16)
+            if not block:
+                return pos, False
+            found = _WHITESPACE.search(block)
+            if found:
+                return pos + found.start() + 1, block[found.start()] == 10
+            pos += len(block)
+            if pos - x > _MAX_TOKEN_BYTES:
+                raise WordlabError(
+                    f"{path}: no whitespace in {pos - x:,} bytes from byte offset {x}"
+                )
+
+
+def input_size(path: str) -> int:
+    """The input's size in bytes as a worker sees it (checks that it sees it)."""
+    return require_input(path).stat().st_size
+
+
+def scan_range(
+    path: str, x0: int, x1: int | None, options: TextOptions, chunk_bytes: int
+) -> tuple[RangeScan, dict[str, Any]]:
+    """Task: count the words of bytes [x0, x1) of `path`, moved on to token boundaries."""
+    started = time.perf_counter()
+    require_input(path)
+    a, starts_line = boundary(path, x0)
+    b = None if x1 is None else boundary(path, x1)[0]
+    interner = _Interner()
+    counts = np.zeros(1, dtype=np.int64)
+    points: list[tuple[int, int, int]] = []
+    n_tokens = 0
+    if b is None or b > a:
+        for offset, text in iter_text_pieces(path, options.encoding_errors, chunk_bytes, a, b):
+            points.append((offset, n_tokens, int(starts_line)))
+            ids = interner.ids(options.chunk_bytes(text))
+            ids = ids[ids != 0]
+            if interner.n_words > counts.shape[0]:
+                counts = np.concatenate([counts, np.zeros(interner.n_words, np.int64)])
+            counts[: interner.n_words] += np.bincount(ids, minlength=interner.n_words)
+            n_tokens += ids.shape[0]
+            starts_line = text.endswith("\n")
+    scan = RangeScan(
+        b" ".join(interner.words()), counts[1 : interner.n_words], n_tokens,
+        np.asarray(points, dtype=np.int64).reshape(-1, 3),
+    )  # fmt: skip
+    return scan, task_report("scan", started, tokens=n_tokens)
+
+
+def merge_scans(path: str, scans: list[RangeScan]) -> CorpusScan:
+    """Add the ranges' counts word by word and order the words as `encode_corpus` does."""
+    table = _Interner()
+    counts = np.zeros(1, dtype=np.int64)
+    offsets = np.cumsum([0] + [s.tokens for s in scans])
+    for scan in scans:
+        ids = table.ids(scan.words)  # the range's words are distinct: one id each
+        if table.n_words > counts.shape[0]:
+            counts = np.concatenate([counts, np.zeros(table.n_words, np.int64)])
+        counts[ids] += scan.counts
+    if offsets[-1] == 0:
+        raise WordlabError(f"{path}: the corpus is empty (no tokens)")
+    n = table.n_words
+    counts = counts[:n]
+    order = vocabulary_order(counts, table.word_start, table.word_len, table.pool, n)
+    spelled = table.words()
+    points = [s.points + np.array([0, t, 0]) for s, t in zip(scans, offsets[:-1], strict=True)]
+    return CorpusScan(
+        [spelled[i - 1].decode("utf-8") for i in order.tolist()], counts[order], int(offsets[-1]),
+        np.concatenate(points),
+    )  # fmt: skip
+
+
+def scan_corpus(
+    client: Any,
+    path: str | os.PathLike,
+    options: TextOptions,
+    progress: bool = True,
+    range_bytes: int = RANGE_BYTES,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> CorpusScan:
+    """Pass one on the cluster of `client`: the corpus's vocabulary and where its pieces are."""
+    path = str(Path(path).resolve())
+    size = gather(client, [client.submit(input_size, path, pure=False)], "input", False)[0]
+    if compressed(path):
+        bounds: list[tuple[int, int | None]] = [(0, None)]
+    else:
+        n = max(math.ceil(size / range_bytes), min(2 * n_workers(client), size // _MIN_RANGE), 1)
+        xs = [size * i // n for i in range(n)]
+        bounds = list(zip(xs, [*xs[1:], None], strict=True))
+    futures = client.map(
+        scan_range, [path] * len(bounds), [a for a, _ in bounds], [b for _, b in bounds],
+        [options] * len(bounds), [chunk_bytes] * len(bounds), retries=RETRIES, pure=False,
+    )  # fmt: skip
+    results = gather(client, futures, "counting words", progress)
+    scan = merge_scans(path, [r for r, _ in results])
+    scan.tasks = [report for _, report in results]
+    return scan
