@@ -20,6 +20,13 @@ from wordlab.errors import WordlabError
 from wordlab.experiments import EXPERIMENT_NAMES, Config, parse_duration, run_experiments
 
 SIMILARITY_FILES = {"WS353": "wordsim353.tsv", "SimLex999": "simlex999.txt"}
+# the paper grid: the word-similarity sets of the paper's Table 3 that we have (no SCWS)
+PAPER_SIMILARITY_FILES = {"WS353": "wordsim353.tsv", "MC": "mc-30.txt", "RG": "rg-65.txt",
+                          "RW": "rw.txt"}  # fmt: skip
+# --lang zh: CA8 (semantic and morphological together), the two Chinese similarity sets, MSRA
+ZH_ANALOGY = ("zh-ca8-semantic.txt", "zh-ca8-morphological.txt")
+ZH_SIMILARITY = {"WS240": "zh-wordsim-240.txt", "WS297": "zh-wordsim-297.txt"}
+NER_TRAIN = ("eng.train", "train.txt.xz", "train.txt")  # CoNLL-2003's name, MSRA's
 
 
 def default_data_dir() -> Path | None:
@@ -40,13 +47,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "name",
-        choices=[*EXPERIMENT_NAMES, "all", "critique"],
+        choices=[*EXPERIMENT_NAMES, "all", "critique", "paper"],
         help="experiment to run, or all (the paper's); critique: GloVe's norms, invariance and "
-        "post-processing, with a report of its own",
+        "post-processing, with a report of its own; paper: every figure and table at the "
+        "paper's protocol (50/100 epochs, 400k words), resumable over several sittings",
     )
     p.add_argument("--corpus", required=True, help="corpus text file (.gz/.bz2/.xz)")
     p.add_argument("--out", required=True, help="output folder: results.json, figures/, report.md")
-    p.add_argument("--budget", help="time for this invocation (e.g. 60m, 2h): picks the grid")
+    p.add_argument(
+        "--budget",
+        help="time for this invocation (e.g. 60m, 2h): picks the grid (paper: the runs that fit "
+        "this sitting; the rest wait for the next)",
+    )
     p.add_argument("--quick", action="store_true", help="tiny grids, for trying it out")
     p.add_argument("--level", choices=("quick", "small", "medium", "full"), help="force a grid")
     g = p.add_argument_group("evaluation data")
@@ -54,6 +66,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--data",
         help="folder with analogy/questions-words.txt, similarity/{wordsim353.tsv,simlex999.txt} "
         "and ner/conll2003/ (default: ../shared/data when present)",
+    )
+    g.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="evaluation sets from --data: en (Google analogies, WS353, SimLex999, CoNLL-2003; "
+        "default) or zh (CA8 semantic + morphological, zh-wordsim-240/297, MSRA NER)",
     )
     g.add_argument("--analogy", help="analogy questions file (Google format)")
     g.add_argument(
@@ -80,8 +99,13 @@ def config_from(args: argparse.Namespace) -> Config:
     data = Path(args.data) if args.data else default_data_dir()
     if args.data and not data.is_dir():
         raise WordlabError(f"--data folder not found: {data}")
-    analogy = Path(args.analogy) if args.analogy else None
-    if analogy is None and data is not None and (data / "analogy" / "questions-words.txt").exists():
+    zh = getattr(args, "lang", "en") == "zh"
+    analogy: Path | tuple[Path, ...] | None = Path(args.analogy) if args.analogy else None
+    if analogy is None and data is not None and zh:
+        analogy = tuple(data / "analogy" / f for f in ZH_ANALOGY)
+    elif (
+        analogy is None and data is not None and (data / "analogy" / "questions-words.txt").exists()
+    ):
         analogy = data / "analogy" / "questions-words.txt"
     similarity: dict[str, Path] = {}
     if args.similarity:
@@ -91,17 +115,20 @@ def config_from(args: argparse.Namespace) -> Config:
                 raise WordlabError(f"--similarity {item!r}: expected NAME=FILE")
             similarity[name] = Path(file)
     elif data is not None:
-        for name, file in SIMILARITY_FILES.items():
+        files = PAPER_SIMILARITY_FILES if args.name == "paper" else SIMILARITY_FILES
+        for name, file in (ZH_SIMILARITY if zh else files).items():
             if (data / "similarity" / file).exists():
                 similarity[name] = data / "similarity" / file
     ner = Path(args.ner_data) if args.ner_data else None
-    if ner is None and data is not None and (data / "ner" / "conll2003" / "eng.train").exists():
-        ner = data / "ner" / "conll2003"
-    for path in [analogy, *similarity.values()]:
+    folder = data / "ner" / ("msra" if zh else "conll2003") if data is not None else None
+    if ner is None and folder is not None and any((folder / f).exists() for f in NER_TRAIN):
+        ner = folder
+    analogies = analogy if isinstance(analogy, tuple) else [analogy]
+    for path in [*analogies, *similarity.values()]:
         if path is not None and not path.exists():
             raise WordlabError(f"evaluation file not found: {path}")
-    if ner is not None and not (ner / "eng.train").exists():
-        raise WordlabError(f"--ner-data {ner}: no eng.train there")
+    if ner is not None and not any((ner / f).exists() for f in NER_TRAIN):
+        raise WordlabError(f"--ner-data {ner}: no {' or '.join(NER_TRAIN)} there")
     corpus = Path(args.corpus)
     if not corpus.is_file():
         raise WordlabError(f"--corpus file not found: {corpus}")
@@ -145,6 +172,15 @@ def run(args: argparse.Namespace) -> None:
         from wordlab.experiments.critique import run_critique
 
         run_critique(config, classification_dir(args), level=args.level, command=command)
+        print(f"report: {config.out / 'report.md'}")
+        return
+    if args.name == "paper":
+        if args.scheduler or args.level:
+            raise WordlabError("the paper grid has one level and runs here: use --quick to try "
+                               "it, --budget to size a sitting")  # fmt: skip
+        from wordlab.experiments.paper_run import run_paper
+
+        run_paper(config, command=command)
         print(f"report: {config.out / 'report.md'}")
         return
     if args.scheduler:  # independent runs spread over the cluster's workers

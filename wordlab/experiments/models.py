@@ -43,6 +43,10 @@ def execute(runner: Runner, spec: Spec) -> dict[str, Any]:
 
 
 # -- GloVe: the shared co-occurrence file, then training ------------------------------------------
+# GloVe settings a spec may name (the paper grid states them); absent ones keep GloVe's defaults
+GLOVE_SPEC_SETTINGS = ("x_max", "alpha", "lr", "output")
+
+
 def glove_settings(runner: Runner, window: int, symmetric: bool, **model: Any) -> dict[str, Any]:
     """GloVe keyword settings for a run: the folder's vocabulary, threads and seed, plus `model`."""
     c = runner.config
@@ -50,6 +54,13 @@ def glove_settings(runner: Runner, window: int, symmetric: bool, **model: Any) -
         window=window, symmetric=symmetric, min_count=c.min_count, max_vocab=c.max_vocab,
         threads=c.threads, seed=c.seed, **model,
     )  # fmt: skip
+
+
+def cooccur_folder(runner: Runner, words: int | None, window: int, symmetric: bool) -> Path:
+    """Where the shuffled counts of a corpus prefix and window are cached (meta.json once done)."""
+    c = runner.config
+    name = f"{'all' if words is None else words}-w{window}-{'sym' if symmetric else 'left'}"
+    return runner.cache / "cooccur" / f"{name}-min{c.min_count}-max{c.max_vocab or 0}"
 
 
 def cooccurrences(
@@ -62,9 +73,7 @@ def cooccurrences(
     (charged to GloVe's training time).
     """
     c = runner.config
-    name = f"{'all' if words is None else words}-w{window}-{'sym' if symmetric else 'left'}"
-    name += f"-min{c.min_count}-max{c.max_vocab or 0}"
-    folder = runner.cache / "cooccur" / name
+    folder = cooccur_folder(runner, words, window, symmetric)
     meta_path, shuffled = folder / "meta.json", folder / "cooccurrence.shuf.bin"
     corpus = runner.corpus(words)
     vocab = runner.vocab(words)
@@ -104,8 +113,13 @@ def train_glove(runner: Runner, spec: Spec, score: bool = True) -> tuple[Vectors
     p = spec.params
     symmetric = p.get("symmetric", True)
     co = cooccurrences(runner, spec.words, p["window"], symmetric)
-    settings = glove_settings(runner, p["window"], symmetric, dim=p["dim"], epochs=p["epochs"])
+    model_keys = {k: p[k] for k in GLOVE_SPEC_SETTINGS if k in p}
+    settings = glove_settings(
+        runner, p["window"], symmetric, dim=p["dim"], epochs=p["epochs"], **model_keys
+    )
     wanted = set(p.get("checkpoints", ())) | {p["epochs"]} if score else set()
+    if score and p.get("eval_every"):  # a curve: scored every `eval_every` epochs
+        wanted |= set(range(p["eval_every"], p["epochs"] + 1, p["eval_every"]))
     base = co["count_seconds"] + co["shuffle_seconds"]
     seconds: list[float] = []
     costs: list[float] = []
@@ -124,9 +138,10 @@ def train_glove(runner: Runner, spec: Spec, score: bool = True) -> tuple[Vectors
                 }
             )
 
-    vectors = _train_glove_epochs(
+    model = _train_glove_epochs(
         settings, co["file"], co["vocab"], runner.config.progress, after_epoch
     )
+    vectors = model.wv
     record = {
         "vocab_size": len(co["vocab"]),
         "entries": co["entries"],
@@ -138,6 +153,10 @@ def train_glove(runner: Runner, spec: Spec, score: bool = True) -> tuple[Vectors
     }
     if score:
         record.update(checkpoints=points, scores=points[-1]["scores"])
+    if score and p.get("score_word"):  # the same run's W alone, beside its output (W + W~)
+        V, d = len(co["vocab"]), p["dim"]
+        word = Vectors(list(co["vocab"].words), model.params[:V, :d].copy(), co["vocab"].counts)
+        record["scores_word"] = runner.evaluate(word)
     return vectors, record
 
 
@@ -147,7 +166,7 @@ def _train_glove_epochs(
     vocab: Vocab,
     progress: bool,
     after_epoch: Callable[[float, float, Callable[[], Vectors]], None],
-) -> Vectors:
+) -> GloVe:
     """Train GloVe on a shuffled co-occurrence file: the one place that calls GloVe's trainer.
 
     `after_epoch(cost, seconds, vectors)` runs after every epoch with the epoch's mean cost, its
@@ -160,7 +179,7 @@ def _train_glove_epochs(
 
     model = GloVe(**settings, progress=progress, callbacks=[AfterEpoch()])
     model.fit_cooccurrences(records, vocab)
-    return model.wv
+    return model
 
 
 def train_vectors(runner: Runner, spec: Spec) -> tuple[Vectors, dict[str, Any]]:
@@ -249,19 +268,25 @@ def run_ner_config(runner: Runner, spec: Spec) -> dict[str, Any]:
     p, c = spec.params, runner.config
     if c.ner_dir is None:
         raise WordlabError("the ner experiment needs CoNLL-2003 files: give --ner-data DIR")
+    # CoNLL-2003's file names, else MSRA's (train/dev/test.txt[.xz], Chinese characters)
+    files = ("eng.train", "eng.testa", "eng.testb")
+    if not (c.ner_dir / files[0]).exists():
+        xz = ".xz" if (c.ner_dir / "train.txt.xz").exists() else ""
+        files = tuple(f"{s}.txt{xz}" for s in ("train", "dev", "test"))
     splits = {}
     for name, file, limit in (
-        ("train", "eng.train", p["train_sentences"]),
-        ("dev", "eng.testa", p["eval_sentences"]),
-        ("test", "eng.testb", p["eval_sentences"]),
+        ("train", files[0], p["train_sentences"]),
+        ("dev", files[1], p["eval_sentences"]),
+        ("test", files[2], p["eval_sentences"]),
     ):
         sentences = read_conll(c.ner_dir / file)
         splits[name] = sentences[:limit] if limit else sentences
     embedders, vector_stats = [], {}
     if p["vectors"] != "discrete":
+        extra = {"negative": p["negative"]} if "negative" in p else {}
         vspec = Spec.make(
             "vectors", spec.words, model=p["vectors"], dim=p["dim"], window=p["window"],
-            epochs=p["epochs"], bucket=p.get("bucket", 2_000_000),
+            epochs=p["epochs"], bucket=p.get("bucket", 2_000_000), **extra,
         )  # fmt: skip
         vectors, vector_stats = train_vectors(runner, vspec)
         embedders = [StaticEmbedder(vectors, name=p["vectors"])]

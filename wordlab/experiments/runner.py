@@ -38,7 +38,7 @@ class Config:
 
     corpus: Path
     out: Path
-    analogy: Path | None = None
+    analogy: Path | tuple[Path, ...] | None = None  # several: read as one set (CA8's two files)
     similarity: dict[str, Path] = field(default_factory=dict)  # name -> pairs file
     ner_dir: Path | None = None  # folder with eng.train, eng.testa, eng.testb
     budget: float | None = None  # seconds for the whole invocation; None: no limit
@@ -281,14 +281,15 @@ class Runner:
     def evaluate(self, vectors: Any) -> dict[str, Any]:
         """Analogy (semantic, syntactic, total, %) and similarity (Spearman x 100) of vectors."""
         from wordlab.evaluation.analogy import evaluate_analogy
-        from wordlab.evaluation.datasets import read_analogies, read_similarity
+        from wordlab.evaluation.datasets import read_analogy_sets, read_similarity
         from wordlab.evaluation.similarity import evaluate_similarity
 
         c = self.config
         scores: dict[str, Any] = {}
         if c.analogy is not None:
-            if "analogy" not in self._datasets:
-                self._datasets["analogy"] = read_analogies(c.analogy)
+            if "analogy" not in self._datasets:  # several files (CA8's two) are read as one set
+                paths = c.analogy if isinstance(c.analogy, (list, tuple)) else [c.analogy]
+                self._datasets["analogy"] = read_analogy_sets(list(paths))
             r = evaluate_analogy(vectors, self._datasets["analogy"])
             for part in ("semantic", "syntactic", "total"):
                 s = getattr(r, part)
