@@ -95,8 +95,10 @@ class Word2Vec(Trainer):
         vocab = Vocab.from_corpus(corpus, s.min_count, s.max_vocab)
         v, dim = len(vocab), s.dim
         rng = np.random.default_rng(s.seed)
-        # word2vec.c initialises input vectors uniformly in [-0.5, 0.5) / dim, outputs at zero
-        self.syn0 = ((rng.random((v, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
+        # input vectors uniform in [-1, 1) / dim as gensim (and fastText) start them, outputs at
+        # zero; word2vec.c's [-0.5, 0.5) / dim scored 1-2 WS353 points lower in every mode on
+        # text8's prefix (two seeds each, bench/RESULTS.md), most in hierarchical softmax
+        self.syn0 = ((rng.random((v, dim), dtype=np.float32) - 0.5) * 2 / dim).astype(np.float32)
         self.syn1neg = np.zeros((v if s.loss != "hs" else 1, dim), dtype=np.float32)
         self.syn1 = np.zeros((v - 1 if s.loss != "ns" else 1, dim), dtype=np.float32)
         self.vocab = vocab
