@@ -18,18 +18,16 @@ import pytest
 from wordlab.cli import main
 from wordlab.cooccur import RECORD, CooccurSettings, count_cooccurrences, dense_layout
 from wordlab.corpus import TextOptions, encode_corpus
+from wordlab.distributed import count as cluster_count
+from wordlab.distributed import count_cooccurrences_on, scan_corpus
 from wordlab.errors import WordlabError
 from wordlab.vocab import Vocab
 
-distributed = pytest.importorskip("distributed")
-from wordlab.distributed import count as cluster_count  # noqa: E402
-from wordlab.distributed import count_cooccurrences_on, scan_corpus  # noqa: E402
-
 # small units, so that a corpus of a few thousand tokens spans many tasks: summation blocks of
-# 1,000 tokens, pass-one ranges of 6 kB read in 2.5 kB pieces, a dense table of 2,000 products
+# 1,000 tokens, pass-one ranges of 2.5 kB read in 1.5 kB pieces, a dense table of 2,000 products
 # and overflow buffers of 3,000 events (so pairs overflow and spill)
 SMALL = dict(block_tokens=1000, max_product=2000, overflow_length=3000)
-SPLIT = dict(range_bytes=6000, chunk_bytes=2500)
+SPLIT = dict(range_bytes=2500, chunk_bytes=1500)
 
 
 def _zipf(rng: np.random.Generator, words: list[str], n: int) -> list[str]:
@@ -74,14 +72,19 @@ CASES = {
 
 
 @pytest.fixture(scope="module")
-def client():
+def client(tmp_path_factory):
     """Two one-thread workers in this process (quick to start; Numba kernels release the GIL)."""
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    )
-    with distributed.Client(cluster) as c:
-        yield c
-    cluster.close()
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    # Dask's scratch folders (workers' and its locks) under pytest's, not the system's /tmp
+    with dask.config.set({"temporary-directory": str(tmp_path_factory.mktemp("dask"))}):
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        )
+        with distributed.Client(cluster) as c:
+            yield c
+        cluster.close()
 
 
 def _single(tmp_path, name, text, options, min_count, settings, **small):
@@ -104,7 +107,7 @@ def test_cluster_files_equal_single_machine_files(tmp_path, client, name):
         tmp_path, name, text, options, min_count, settings, **SMALL
     )
     scan = scan_corpus(client, path, options, False, **SPLIT)
-    assert len(scan.tasks) > 3 and scan.n_tokens == enc.n_tokens  # many byte ranges
+    assert len(scan.tasks) > 16 and scan.n_tokens == enc.n_tokens  # ranges gathered by a tree
     scan.vocab(min_count, None).save(tmp_path / "vocab-cluster.txt")
     assert (tmp_path / "vocab-cluster.txt").read_bytes() == vocab_bytes
     out = tmp_path / "cluster.bin"
@@ -229,3 +232,21 @@ def test_commands_with_scheduler_write_the_same_files(tmp_path, client, capsys):
     for name in ("v-{}.txt", "c-{}.bin", "g-{}/cooccurrence.bin", "g-{}/vectors.txt"):
         here, there = (tmp_path / name.format(w) for w in ("here", "cluster"))
         assert here.read_bytes() == there.read_bytes(), name
+
+
+def test_experiment_runs_on_the_cluster_give_the_records_of_one_machine(tmp_path, client):
+    from wordlab.distributed import run_experiments_on
+    from wordlab.experiments import Config, run_experiments
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(short_lines(np.random.default_rng(9)) * 4)
+    runs = {}
+    for where in ("here", "cluster"):
+        config = Config(corpus=corpus, out=tmp_path / where, quick=True, progress=False)
+        if where == "here":
+            data = run_experiments(["sparsity"], config)
+        else:
+            data = run_experiments_on(client, ["sparsity"], config)
+        runs[where] = {k: (r["tokens"], r["entries"]) for k, r in data["runs"].items()}
+        assert (tmp_path / where / "report.md").exists()
+    assert len(runs["here"]) > 2 and runs["here"] == runs["cluster"]

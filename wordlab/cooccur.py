@@ -7,10 +7,12 @@ reading one shard at a time, so the number of open files never grows with the co
 merge opens every spill file at once and runs out of handles, GloVe issues #155 and #193).
 
 Summation order, the same however the work is split (threads, spills, machines: see
-wordlab.distributed), so that every split writes the same bytes: the tokens form blocks of
-`SUM_BLOCK`; a dense pair's value is the sum of its weights in token order within each block,
-those block sums added in block order; an overflow pair's value adds 1/d once per occurrence at
-distance d, d ascending. On a corpus of one block this is the order of the first versions.
+wordlab.distributed), so that every split writes the same bytes (wordlab.cooccur_shards): the
+tokens form blocks (`summation_block`: one up to 33,554,432 tokens, else 4,194,304 tokens each); a
+dense pair's value is the sum of its weights in token order within each block, those block sums
+added in block order; an overflow pair's value adds 1/d once per occurrence at distance d, d
+ascending. On a corpus of one block that fills no overflow buffer before its end, this is the
+order of earlier versions (whose sums otherwise varied with --threads).
 
 Threads split the work by row (`row % threads`), not by text, so they share one dense table.
 
@@ -34,7 +36,6 @@ import numpy as np
 from wordlab.cooccur_shards import (
     RECORD,
     SPILL_BUFFER,
-    SUM_BLOCK,
     Layout,
     bucket_entries,
     flush_block,
@@ -42,6 +43,7 @@ from wordlab.cooccur_shards import (
     plan_ranges,
     read_into,
     spill_events,
+    summation_block,
 )
 from wordlab.corpus import WORD_OBJECT_BYTES, EncodedCorpus
 from wordlab.errors import WordlabError
@@ -173,7 +175,7 @@ def count_cooccurrences(
     progress: bool = True,
     max_product: int | None = None,
     overflow_length: int | None = None,
-    block_tokens: int = SUM_BLOCK,
+    block_tokens: int | None = None,
 ) -> CooccurStats:
     """Count weighted co-occurrences of `vocab` words in `corpus` and write GloVe records to `output`.
 
@@ -182,7 +184,7 @@ def count_cooccurrences(
     spills stream through small buffers, and the merge's blocks get what the dense table and the
     vocabulary leave. `max_product` and `overflow_length` override the sizes derived from
     `settings.memory`, as GloVe's options of the same names do (tests use them to force spills);
-    `block_tokens` is the summation block (tests make it small to cut windows).
+    `block_tokens` overrides the summation block (tests make it small to cut windows).
     """
     settings.check()
     V = len(vocab)
@@ -225,6 +227,7 @@ def count_cooccurrences(
     shards_lock = threading.Lock()
     n_threads = settings.threads
     n_tokens = corpus.n_tokens
+    block_tokens = block_tokens or summation_block(n_tokens)
     read_tokens = _token_reader(corpus.tokens)
     bar = Progress(n_tokens * n_threads, "co-occurrences", "tok", progress)
 

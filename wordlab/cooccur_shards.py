@@ -3,7 +3,8 @@
 Counting (wordlab.cooccur, one machine; wordlab.distributed, a cluster) leaves its partial counts
 in shards of sorted (int64 key, float64 value) entries, keys packed as
 `((row * V + col) << dist_bits) | d`: d = 0 holds a dense pair's weights summed in token order
-over one block of `SUM_BLOCK` tokens, d >= 1 how often an overflow pair occurred at distance d.
+over one summation block of tokens (`summation_block`), d >= 1 how often an overflow pair
+occurred at distance d.
 The merge adds a dense pair's block sums in block order and an overflow pair's weights one
 occurrence at a time, d ascending, so the float64 sums, hence the bytes written, do not depend
 on how the work was split: threads, buffer sizes, spills, tasks or machines.
@@ -24,9 +25,17 @@ from wordlab.kernels import cooccur as kernels
 
 RECORD = np.dtype([("word1", "<i4"), ("word2", "<i4"), ("value", "<f8")])
 # tokens per summation block: a dense pair's sums restart at each block and are added in order
-# (4,194,304 tokens, about 25 MB of English text: also the unit of work a cluster spreads)
+# (4,194,304 tokens, about 25 MB of English text: also the unit of work a cluster spreads) ...
 SUM_BLOCK = 1 << 22
+# ... except that a corpus of up to 33,554,432 tokens (about 200 MB of text, half a minute of
+# counting) is one block: it keeps the token-order sums of earlier versions (and Stanford's)
+ONE_BLOCK = 1 << 25
 SPILL_BUFFER = 1 << 16  # entries a spill or a flush writes at a time
+
+
+def summation_block(n_tokens: int) -> int:
+    """Tokens per summation block for a corpus of `n_tokens`: all of them up to ONE_BLOCK."""
+    return max(n_tokens, 1) if n_tokens <= ONE_BLOCK else SUM_BLOCK
 
 
 @dataclass(frozen=True)

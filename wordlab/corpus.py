@@ -164,24 +164,6 @@ class _Interner:
                 return out[:n_out]
             self._grow(buf.shape[0] - pos)
 
-    def lookup(self, data: bytes, unknown: int) -> np.ndarray:
-        """The ids of `data`'s tokens among the words interned so far (0 for each newline) and
-        `unknown` for the others, which are not added: a vocabulary's ids in fixed memory."""
-        buf = np.frombuffer(data, dtype=np.uint8)
-        out = np.empty(buf.shape[0] + 1, dtype=np.int32)
-        n = corpus_kernels.lookup_tokens(
-            buf, _SEPARATOR, self.table, self.word_hash, self.word_start, self.word_len,
-            self.pool, unknown, out,
-        )  # fmt: skip
-        return out[:n]
-
-    def words(self) -> list[bytes]:
-        """The words interned so far, in order of their ids (1, 2, ...), as UTF-8 bytes."""
-        pool = self.pool[: self.pool_used].tobytes()
-        starts = self.word_start[1 : self.n_words].tolist()
-        lengths = self.word_len[1 : self.n_words].tolist()
-        return [pool[s : s + n] for s, n in zip(starts, lengths, strict=True)]
-
     def _grow(self, remaining: int) -> None:
         """Double whichever of the table, the word arrays and the pool stopped the kernel."""
         if 2 * (self.n_words + 1) > self.table.shape[0]:

@@ -12,7 +12,7 @@ import os
 import resource
 import socket
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -55,10 +55,11 @@ def connect(scheduler: str) -> Iterator[Any]:
         if n_local is not None:
             import logging
 
-            # one thread per worker: each task holds --memory; memory_limit 0: --memory bounds it
+            # one thread per worker: each task holds --memory; memory_limit 0: --memory bounds it;
+            # a task's error reaches this process (and the user), not the workers' logs
             cluster = distributed.LocalCluster(
                 n_workers=n_local, threads_per_worker=1, processes=True, memory_limit=0,
-                dashboard_address=None, silence_logs=logging.ERROR,
+                dashboard_address=None, silence_logs=logging.CRITICAL,
             )  # fmt: skip
             client = distributed.Client(cluster)
         else:
@@ -82,17 +83,36 @@ def n_workers(client: Any) -> int:
     return max(1, len(client.scheduler_info().get("workers", {})))
 
 
-def gather(client: Any, futures: Sequence[Any], desc: str, progress: bool) -> list[Any]:
-    """The results of `futures` in order; the first error, or Ctrl-C, cancels the others."""
+def gather(
+    client: Any,
+    futures: Sequence[Any],
+    desc: str,
+    progress: bool,
+    fetch: bool = True,
+    in_order: Callable[[int, Any], None] | None = None,
+) -> list[Any]:
+    """The results of `futures` in order (with `fetch`; else, once they are done, nothing).
+
+    `in_order(i, result)` runs for each result in submission order as soon as it and those
+    before it are done. The first error, or Ctrl-C, cancels the others, so the cluster stops
+    with this command.
+    """
     distributed = import_distributed()
     bar = Progress(len(futures), desc, "task", progress)
+    index = {future.key: i for i, future in enumerate(futures)}
+    done, next_i = [False] * len(futures), 0
     try:
         for future in distributed.as_completed(futures):
-            future.result()  # raises the task's own exception (a WordlabError stays one)
+            if future.status != "finished":
+                future.result()  # raises the task's own exception (a WordlabError stays one)
             bar.update(1)
+            done[index[future.key]] = True
+            while in_order is not None and next_i < len(futures) and done[next_i]:
+                in_order(next_i, futures[next_i].result())
+                next_i += 1
         bar.close()
-        return client.gather(list(futures))
-    except BaseException:  # Ctrl-C included: the cluster's tasks stop with this command
+        return client.gather(list(futures)) if fetch else []
+    except BaseException:  # Ctrl-C included
         client.cancel(list(futures), force=True)
         raise
 

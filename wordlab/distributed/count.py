@@ -1,22 +1,25 @@
 """Pass two on a cluster: co-occurrences counted by blocks of tokens, merged by ranges of rows.
 
-A task owns one summation block (`SUM_BLOCK` tokens of the corpus, found from pass one's piece
-offsets): it reads the text from the nearest piece before the block, runs the tokens before the
-block through the counting kernel with no row owned, which leaves the last `window` words of the
-line in its history (going back one more piece when the line started earlier and had too few),
-then counts the block's own windows. So a window that spans two blocks is counted once, by the
-block of its centre word, as on one machine. The block's dense sums and its overflow counts go
-to shards in a folder all workers share; a merge task then merges one range of rows from every
-shard, and the parts are concatenated in order. The summation order is wordlab.cooccur_shards's,
-so the file equals the single-machine `count_cooccurrences` output at the same `--memory`.
+A task owns one summation block (`summation_block`: 4,194,304 tokens, or the whole of a corpus of
+up to 33,554,432), found from pass one's piece offsets: it reads the text from the nearest piece
+before the block, runs the tokens before the block through the counting kernel with no row
+owned, which leaves the last `window` words of the line in its history (going back one more
+piece when the line started earlier and had too few), then counts the block's own windows. So a
+window that spans two blocks is counted once, by the block of its centre word, as on one
+machine. The block's dense sums and its overflow counts go to shards in a folder all workers
+share; a merge task then merges one range of rows from every shard, and the parts are appended
+to the output in order. The summation order is wordlab.cooccur_shards's, so the file equals the
+single-machine `count_cooccurrences` output at the same `--memory`.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,16 +28,23 @@ import numpy as np
 
 from wordlab.cooccur import CooccurSettings, CooccurStats, count_layout, plan_memory
 from wordlab.cooccur_shards import (
-    SUM_BLOCK,
     Layout,
     flush_block,
     merge_range,
     plan_ranges,
     spill_events,
+    summation_block,
 )
-from wordlab.corpus import CHUNK_BYTES, TextOptions, _Interner, iter_text_pieces, read_word_counts
+from wordlab.corpus import (
+    CHUNK_BYTES,
+    WORD_OBJECT_BYTES,
+    TextOptions,
+    _Interner,
+    iter_text_pieces,
+    read_word_counts,
+)
 from wordlab.distributed.cluster import RETRIES, gather, n_workers, require_input, task_report
-from wordlab.distributed.scan import RANGE_BYTES, CorpusScan, scan_corpus
+from wordlab.distributed.scan import RANGE_BYTES, CorpusScan, lookup, scan_corpus
 from wordlab.errors import WordlabError
 from wordlab.fileio import atomic_path
 from wordlab.kernels import cooccur as kernels
@@ -76,7 +86,7 @@ def _read_tokens(
     """
     parts, restarts, n = [], [np.zeros(0, dtype=np.int64)], 0
     for _, text in iter_text_pieces(path, options.encoding_errors, piece_bytes, start):
-        ids = table.lookup(options.chunk_bytes(text), V + 1)
+        ids = lookup(table, options.chunk_bytes(text), V + 1)
         is_word = ids != 0
         restarts.append(np.cumsum(is_word)[~is_word] + n)
         parts.append(ids[is_word] - 1)
@@ -110,14 +120,18 @@ def count_block(
     id_map[V] = -1
     history = np.zeros(window, dtype=np.int32)
 
-    def run(tokens, line_starts, pos, line, n_hist, stop, owned, n_over, spill):  # noqa: ANN001
+    def run(
+        tokens: np.ndarray, line_starts: np.ndarray, pos: int, line: int, n_hist: int, stop: int,
+        owned: np.ndarray, n_over: int, spill: Callable[[int], None] | None,
+    ) -> tuple[int, int, int]:  # fmt: skip
+        """Count tokens [pos, stop) (rows `owned`), spilling when the overflow buffer fills."""
         while pos < stop:
             pos_new, line, n_hist, n_over = kernels.count_windows(
                 tokens, 0, line_starts, pos, line, n_hist, stop, id_map, window,
                 settings.symmetric, layout.weights, owned, dense, layout.dense_offsets,
                 layout.dense_len, V, layout.dist_bits, overflow, n_over, history,
             )  # fmt: skip
-            if pos_new < stop:
+            if pos_new < stop and spill is not None:
                 spill(n_over)
                 n_over = 0
             pos = pos_new
@@ -161,11 +175,48 @@ def merge_part(
     return recs.shape[0], task_report("merge", started, records=recs.shape[0])
 
 
+def _append(part: Path, out: Any) -> None:
+    """Append the file `part` to the open file `out`, in the kernel when it can (no copy here)."""
+    size, done = part.stat().st_size, 0
+    out.flush()
+    with open(part, "rb") as fh:
+        try:
+            while done < size:
+                n = os.copy_file_range(fh.fileno(), out.fileno(), size - done)
+                if n == 0:
+                    break
+                done += n
+        except (AttributeError, OSError):  # not Linux, or not one filesystem
+            pass
+        out.seek(0, os.SEEK_END)
+        if done < size:
+            fh.seek(done)
+            shutil.copyfileobj(fh, out, 1 << 22)
+
+
+def _check_memory(
+    V: int, settings: CooccurSettings, layout: Layout, overflow: int | None, block: int
+) -> None:
+    """Refuse, before any task runs, a --memory that a counting task would exceed.
+
+    A task holds the dense table, its overflow buffer, the vocabulary (as Python strings and as a
+    lookup table) and the block's tokens with the text being read.
+    """
+    held = 8 * int(layout.dense_offsets[-1]) + (WORD_OBJECT_BYTES + 64) * V
+    held += 8 * (overflow or plan_memory(V, settings.memory, 1)[1]) + 12 * block + 4 * _PIECE_BYTES
+    if held > settings.memory * _GB:
+        raise WordlabError(
+            f"--memory {settings.memory:g} GB is too small: a counting task holds about "
+            f"{held / (1 << 20):,.0f} MB (dense table, buffers, vocabulary, one block of tokens); "
+            f"use --memory {math.ceil(held / _GB * 100) / 100:g} or more"
+        )
+
+
 def _block_points(scan: CorpusScan, g0: int) -> list[tuple[int, int, int]]:
     """Pieces to start block g0 from: the nearest before it first, the file's start last."""
     j = int(np.searchsorted(scan.points[:, 1], g0, side="right"))
     near = [tuple(int(v) for v in p) for p in scan.points[max(0, j - _BACK_POINTS) : j][::-1]]
-    return [*near, (0, 0, 1)] if near[-1][0] != 0 else near  # type: ignore[list-item]
+    return near if near and near[-1][0] == 0 else [*near, (0, 0, 1)]  # type: ignore[list-item]
 
 
 def count_cooccurrences_on(
@@ -179,7 +230,7 @@ def count_cooccurrences_on(
     progress: bool = True,
     max_product: int | None = None,
     overflow_length: int | None = None,
-    block_tokens: int = SUM_BLOCK,
+    block_tokens: int | None = None,
     range_bytes: int = RANGE_BYTES,
     chunk_bytes: int = CHUNK_BYTES,
 ) -> ClusterStats:
@@ -200,10 +251,9 @@ def count_cooccurrences_on(
             "the vocabulary does not belong to this corpus (its words are not the corpus's most frequent)"
         )
     V, N = len(vocab), scan.n_tokens
+    block_tokens = block_tokens or summation_block(N)  # a corpus of one block is one task
     layout = _layout(V, settings, max_product)  # refuses a vocabulary too large to pack
-    need = 8 * layout.dense_offsets[-1] + 8 * plan_memory(V, settings.memory, 1)[1]
-    if max_product is None and need > settings.memory * _GB:
-        raise WordlabError(f"--memory {settings.memory:g} GB is too small for this vocabulary")
+    _check_memory(V, settings, layout, overflow_length, block_tokens)
     piece = min(_PIECE_BYTES, chunk_bytes)
     work = Path(tempfile.mkdtemp(prefix=f".{output.name}.wordlab-", dir=output.parent))
     try:
@@ -231,19 +281,22 @@ def count_cooccurrences_on(
             [hi for _, hi in ranges], [V] * len(ranges), [settings] * len(ranges),
             [max_product] * len(ranges), parts, retries=RETRIES, pure=False,
         )  # fmt: skip
-        merged = gather(client, futures, "merging", progress)
-        t3 = time.perf_counter()
+        appending = [0.0]  # parts join the file as soon as they are in order
+
+        def append(i: int, _result: Any) -> None:
+            t = time.perf_counter()
+            _append(work / parts[i], out)
+            appending[0] += time.perf_counter() - t
+
         with atomic_path(output) as tmp, open(tmp, "wb") as out:
-            for part in parts:
-                with open(work / part, "rb") as fh:
-                    shutil.copyfileobj(fh, out, 1 << 22)
-        t4 = time.perf_counter()
+            merged = gather(client, futures, "merging", progress, in_order=append)
+        t3 = time.perf_counter()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return ClusterStats(
         entries=sum(n for n, _ in merged), shards=len(shards), tokens=N,
         tasks=[*scan.tasks, *(r for _, r in counted), *(r for _, r in merged)],
-        phases={"scan": t1 - t0, "count": t2 - t1, "merge": t3 - t2, "concatenate": t4 - t3},
+        phases={"scan": t1 - t0, "count": t2 - t1, "merge": t3 - t2, "concatenate": appending[0]},
     )  # fmt: skip
 
 

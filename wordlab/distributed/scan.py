@@ -6,7 +6,9 @@ compiled tokenizer) and returns its words with their counts and, for every piece
 offset and the number of tokens before it. Counts add exactly and the vocabulary is ordered by
 the same compiled sort (count descending, then word), so it equals the single-machine one byte
 for byte; the offsets let pass two start a block of tokens anywhere (wordlab.distributed.count).
-A compressed file cannot be entered in the middle: it is one range, read by one task.
+The ranges' words are added on the workers, 16 ranges a task, until 16 results are left for
+this process, so the client never holds more than 16 ranges' words. A compressed file cannot be
+entered in the middle: it is one range, read by one task.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 
 from wordlab.corpus import (
     _MAX_TOKEN_BYTES,
+    _SEPARATOR,
     CHUNK_BYTES,
     EncodedCorpus,
     TextOptions,
@@ -33,11 +36,13 @@ from wordlab.corpus import (
 from wordlab.distributed.cluster import RETRIES, gather, n_workers, require_input, task_report
 from wordlab.errors import WordlabError
 from wordlab.fileio import open_binary
+from wordlab.kernels import corpus as corpus_kernels
 from wordlab.kernels.corpus import vocabulary_order
 from wordlab.vocab import Vocab
 
 RANGE_BYTES = 64 << 20  # text per pass-one task
 _MIN_RANGE = 1 << 20  # ranges are split below RANGE_BYTES to feed every worker, not below this
+_FAN_IN = 16  # range scans merged by one task, and at most by the client
 _COMPRESSED = (".gz", ".bz2", ".xz")
 _WHITESPACE = re.compile(rb"[ \t\n\r\x0b\x0c]")
 
@@ -50,6 +55,7 @@ class RangeScan:
     counts: np.ndarray
     tokens: int
     points: np.ndarray  # (n, 3) int64: byte offset, tokens before it in the range, 1: a line starts
+    tasks: list[dict[str, Any]] = field(default_factory=list)  # what the tasks reported
 
 
 @dataclass
@@ -69,6 +75,26 @@ class CorpusScan:
     def matches(self, vocab: Vocab) -> bool:
         """True when `vocab` is a prefix of this corpus's vocabulary (its ids are the corpus's)."""
         return vocab.matches_corpus(cast(EncodedCorpus, self))
+
+
+def interned_words(table: _Interner) -> list[bytes]:
+    """The words of an interner, in order of their ids (1, 2, ...), as UTF-8 bytes."""
+    pool = table.pool[: table.pool_used].tobytes()
+    starts = table.word_start[1 : table.n_words].tolist()
+    lengths = table.word_len[1 : table.n_words].tolist()
+    return [pool[s : s + n] for s, n in zip(starts, lengths, strict=True)]
+
+
+def lookup(table: _Interner, data: bytes, unknown: int) -> np.ndarray:
+    """The ids of `data`'s tokens among the words of `table` (0 for each newline) and `unknown`
+    for the others, which are not added: a vocabulary's ids in memory that does not grow."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    out = np.empty(buf.shape[0] + 1, dtype=np.int32)
+    n = corpus_kernels.lookup_tokens(
+        buf, _SEPARATOR, table.table, table.word_hash, table.word_start, table.word_len,
+        table.pool, unknown, out,
+    )  # fmt: skip
+    return out[:n]
 
 
 def compressed(path: str | os.PathLike) -> bool:
@@ -98,13 +124,16 @@ def boundary(path: str | os.PathLike, x: int) -> tuple[int, bool]:
 
 
 def input_size(path: str) -> int:
-    """The input's size in bytes as a worker sees it (checks that it sees it)."""
-    return require_input(path).stat().st_size
+    """The input's size in bytes as a worker sees it (checks that it sees a text file)."""
+    p = require_input(path)
+    if p.is_dir():
+        raise WordlabError(f"{p}: --scheduler splits a text file, not an encoded corpus folder")
+    return p.stat().st_size
 
 
 def scan_range(
     path: str, x0: int, x1: int | None, options: TextOptions, chunk_bytes: int
-) -> tuple[RangeScan, dict[str, Any]]:
+) -> RangeScan:
     """Task: count the words of bytes [x0, x1) of `path`, moved on to token boundaries."""
     started = time.perf_counter()
     require_input(path)
@@ -124,33 +153,48 @@ def scan_range(
             counts[: interner.n_words] += np.bincount(ids, minlength=interner.n_words)
             n_tokens += ids.shape[0]
             starts_line = text.endswith("\n")
-    scan = RangeScan(
-        b" ".join(interner.words()), counts[1 : interner.n_words], n_tokens,
+    return RangeScan(
+        b" ".join(interned_words(interner)), counts[1 : interner.n_words], n_tokens,
         np.asarray(points, dtype=np.int64).reshape(-1, 3),
+        [task_report("scan", started, tokens=n_tokens)],
     )  # fmt: skip
-    return scan, task_report("scan", started, tokens=n_tokens)
 
 
-def merge_scans(path: str, scans: list[RangeScan]) -> CorpusScan:
-    """Add the ranges' counts word by word and order the words as `encode_corpus` does."""
+def _combine(scans: list[RangeScan]) -> tuple[_Interner, np.ndarray, RangeScan]:
+    """Consecutive ranges as one: counts added word by word, token offsets shifted."""
     table = _Interner()
     counts = np.zeros(1, dtype=np.int64)
-    offsets = np.cumsum([0] + [s.tokens for s in scans])
+    points, n_tokens = [], 0
     for scan in scans:
         ids = table.ids(scan.words)  # the range's words are distinct: one id each
         if table.n_words > counts.shape[0]:
             counts = np.concatenate([counts, np.zeros(table.n_words, np.int64)])
         counts[ids] += scan.counts
-    if offsets[-1] == 0:
+        points.append(scan.points + np.array([0, n_tokens, 0]))
+        n_tokens += scan.tokens
+    counts = counts[: table.n_words]
+    whole = RangeScan(b"", counts[1:], n_tokens, np.concatenate(points).reshape(-1, 3),
+                      [t for scan in scans for t in scan.tasks])  # fmt: skip
+    return table, counts, whole
+
+
+def combine(scans: list[RangeScan]) -> RangeScan:
+    """Task: consecutive ranges' scans as one (a step of the tree that gathers pass one)."""
+    table, _, whole = _combine(scans)
+    whole.words = b" ".join(interned_words(table))
+    return whole
+
+
+def merge_scans(path: str, scans: list[RangeScan]) -> CorpusScan:
+    """Add the ranges' counts word by word and order the words as `encode_corpus` does."""
+    table, counts, whole = _combine(scans)
+    if whole.tokens == 0:
         raise WordlabError(f"{path}: the corpus is empty (no tokens)")
-    n = table.n_words
-    counts = counts[:n]
-    order = vocabulary_order(counts, table.word_start, table.word_len, table.pool, n)
-    spelled = table.words()
-    points = [s.points + np.array([0, t, 0]) for s, t in zip(scans, offsets[:-1], strict=True)]
+    order = vocabulary_order(counts, table.word_start, table.word_len, table.pool, table.n_words)
+    spelled = interned_words(table)
     return CorpusScan(
-        [spelled[i - 1].decode("utf-8") for i in order.tolist()], counts[order], int(offsets[-1]),
-        np.concatenate(points),
+        [spelled[i - 1].decode("utf-8") for i in order.tolist()], counts[order], whole.tokens,
+        whole.points, whole.tasks,
     )  # fmt: skip
 
 
@@ -175,7 +219,10 @@ def scan_corpus(
         scan_range, [path] * len(bounds), [a for a, _ in bounds], [b for _, b in bounds],
         [options] * len(bounds), [chunk_bytes] * len(bounds), retries=RETRIES, pure=False,
     )  # fmt: skip
-    results = gather(client, futures, "counting words", progress)
-    scan = merge_scans(path, [r for r, _ in results])
-    scan.tasks = [report for _, report in results]
-    return scan
+    gather(client, futures, "counting words", progress, fetch=False)
+    while len(futures) > _FAN_IN:  # the ranges' words meet on the workers, _FAN_IN at a time
+        futures = [
+            client.submit(combine, futures[i : i + _FAN_IN], retries=RETRIES, pure=False)
+            for i in range(0, len(futures), _FAN_IN)
+        ]
+    return merge_scans(path, gather(client, futures, "gathering words", False))
