@@ -224,6 +224,23 @@ class JiebaSegmenter:
         # what str.split() and jieba's `\s` skip, and NUL (a separator for the corpus encoder)
         self.space = np.array([chr(c).isspace() or c == 0 for c in range(0x3001)], np.bool_)
         self._kernel = K.segment
+        self._dictionary = tk.get_dict_file
+        self._user_tags = dict(tk.user_word_tag_tab)
+        self._tags: dict[str, str] | None = None
+
+    def tag(self, word: str) -> str | None:
+        """The part-of-speech tag jieba's dictionary gives `word` (nr person, ns place, nt
+        organisation, ...), or None: NER uses it as a gazetteer."""
+        if self._tags is None:
+            tags: dict[str, str] = {}
+            with self._dictionary() as fh:
+                for raw in fh:
+                    parts = raw.decode("utf-8").split()
+                    if len(parts) == 3:
+                        tags[parts[0]] = parts[2]
+            tags.update(self._user_tags)
+            self._tags = tags
+        return self._tags.get(word)
 
     def _run(self, cps: np.ndarray) -> bytes:
         out = np.empty(5 * cps.shape[0] + 8, dtype=np.uint8)

@@ -1,4 +1,5 @@
-"""NER as an extrinsic evaluation of word vectors: a CRF tagger on CoNLL-2003 with and without them.
+"""NER as an extrinsic evaluation of word vectors: a CRF tagger on CoNLL-2003 (or MSRA's Chinese
+characters) with and without them.
 
 The measurement of the GloVe paper's Table 4: a linear-chain CRF (CRFsuite, through
 python-crfsuite) with discrete features, then the same CRF with each dimension of a token's
@@ -10,6 +11,8 @@ One module per job, data flowing down the list:
 - `conll`       reading and writing CoNLL column files, IOB1/IOB2, the input of a trained tagger
 - `embedders`   the embedder protocol (a vector per token) and static word vectors as one
 - `settings`    `NerSettings`: features, CRF training and the dev grid, saved with every tagger
+- `chars`       Chinese character features and the "auto" settings (MSRA: one character per token)
+- `clusters`    k-means cluster ids of vectors as discrete features (with character features)
 - `features`    discrete features and scaled embedding features, as CRFsuite items
 - `tagger`      `NerTagger`: a trained CRFsuite model that tags, scores, saves and loads
 - `scoring`     entity-level P/R/F1 identical to conlleval's
@@ -38,6 +41,8 @@ _EXPORTS = {
     "oov_masks": "wordlab.evaluation.ner.embedders",
     "NerSettings": "wordlab.evaluation.ner.settings",
     "Featurizer": "wordlab.evaluation.ner.features",
+    "resolve_features": "wordlab.evaluation.ner.chars",
+    "CharWordEmbedder": "wordlab.evaluation.ner.embedders",
     "token_features": "wordlab.evaluation.ner.features",
     "word_shape": "wordlab.evaluation.ner.features",
     "short_shape": "wordlab.evaluation.ner.features",

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from wordlab.errors import WordlabError
+from wordlab.evaluation.ner.chars import resolve_features
 from wordlab.evaluation.ner.conll import Sentence, column_count, read_conll, require_tags
 from wordlab.evaluation.ner.embedders import Embedder, embedder_spec, oov_masks
-from wordlab.evaluation.ner.features import Featurizer, resolve_features
+from wordlab.evaluation.ner.features import Featurizer
 from wordlab.evaluation.ner.scoring import score
 from wordlab.evaluation.ner.settings import NerSettings
 from wordlab.evaluation.ner.tagger import CrfTrainer, NerTagger
@@ -75,7 +76,8 @@ def train_tagger(
                 trainer.progress = None
             seconds = time.perf_counter() - t1
             model = Path(model_path).read_bytes()
-            candidate = NerTagger(model, settings, n_columns, list(embedders), scales, params)
+            candidate = NerTagger(model, settings, n_columns, list(embedders), scales, params,
+                                  centroids=featurizer.centroids or [])  # fmt: skip
             dev_scores = score(gold_dev, candidate.tag(dev))
             f1 = dev_scores["overall"]["f1"]
             runs.append(
@@ -94,7 +96,8 @@ def train_tagger(
                 best = (f1, model, params, dev_scores)
     assert best is not None
     _, model, params, dev_scores = best
-    tagger = NerTagger(model, settings, n_columns, list(embedders), scales, params)
+    tagger = NerTagger(model, settings, n_columns, list(embedders), scales, params,
+                       centroids=featurizer.centroids or [])  # fmt: skip
     tagger.info = {
         "grid": runs,
         "feature_seconds": feature_seconds,

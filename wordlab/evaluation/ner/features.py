@@ -12,7 +12,10 @@
   OOV tokens have the zero vector plus an OOV indicator feature at that position.
 - Chinese characters (`NerSettings.features == "char"`, MSRA's one character per token): the
   character and its neighbours at -window..+window, the character bigrams around it and its
-  trigram, the character types (Han, numeral, letter, punctuation) at -1..+1 and their pattern.
+  trigram, the character types (Han, numeral, letter, punctuation) at -1..+1 and their pattern;
+  with `segmenter == "jieba"`, the jieba word holding the character, the character's place in it
+  (B/M/E/S) at -1..+1, and the word's tag in jieba's dictionary (nr person, ns place, nt
+  organisation...: a gazetteer) alone and with the place.
   Static vectors then give each character the vector of the longest vocabulary word that covers
   it (`CharWordEmbedder`): character vectors as they are, word vectors mapped to the characters
   of the word.
@@ -20,13 +23,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-import unicodedata
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from wordlab.errors import WordlabError
+from wordlab.evaluation.ner.chars import char_features, char_type, word_places
+from wordlab.evaluation.ner.clusters import assign, fit_centroids
 from wordlab.evaluation.ner.conll import Sentence
 from wordlab.evaluation.ner.embedders import (
     CharWordEmbedder,
@@ -35,11 +38,6 @@ from wordlab.evaluation.ner.embedders import (
     oov_masks,
 )
 from wordlab.evaluation.ner.settings import NerSettings
-from wordlab.tokenizers import CJK_CHAR
-
-_NUMERALS = frozenset("〇零一二三四五六七八九十百千万亿两")
-# "auto" chooses character features when this share of training tokens are single CJK characters
-CHAR_SHARE = 0.5
 
 
 def word_shape(word: str) -> str:
@@ -84,56 +82,6 @@ def token_features(word: str, affix: int = 4) -> list[str]:
     return f
 
 
-def char_type(token: str) -> str:
-    """N: digit or Chinese numeral, H: other Han/CJK, L: letter, P: punctuation, O: other.
-
-    A token of several characters is typed by its first, with "+" added.
-    """
-    c = token[:1]
-    if not c:
-        return "O"
-    if c in _NUMERALS or c.isdigit():
-        kind = "N"
-    elif CJK_CHAR.match(c):
-        kind = "H"
-    elif c.isalpha():
-        kind = "L"
-    elif unicodedata.category(c).startswith("P"):
-        kind = "P"
-    else:
-        kind = "O"
-    return kind + "+" if len(token) > 1 else kind
-
-
-def resolve_features(settings: NerSettings, sentences: Sequence[Sentence]) -> NerSettings:
-    """Settings with features "auto" decided on the training data: "char" for CJK characters."""
-    if settings.features != "auto":
-        return settings
-    n = cjk = 0
-    for s in sentences:
-        n += len(s.words)
-        cjk += sum(1 for w in s.words if len(w) == 1 and CJK_CHAR.match(w))
-    chosen = "char" if n and cjk >= CHAR_SHARE * n else "word"
-    return dataclasses.replace(settings, features=chosen)
-
-
-def char_features(chars: Sequence[str], i: int, window: int, types: Sequence[str]) -> list[str]:
-    """Discrete features of the character at `i`: itself and neighbours, n-grams, types."""
-    n = len(chars)
-
-    def at(j: int) -> str:
-        return chars[j] if 0 <= j < n else ("<s>" if j < 0 else "</s>")
-
-    f = ["bias"]
-    f.extend(f"{o}:c={at(i + o)}" for o in range(-window, window + 1))
-    f.extend(f"{o}:cc={at(i + o)}{at(i + o + 1)}" for o in range(-window, window))
-    f.append(f"ccc={at(i - 1)}{chars[i]}{at(i + 1)}")
-    t = [types[j] if 0 <= j < n else "B" for j in (i - 1, i, i + 1)]
-    f.extend(f"{o}:t={x}" for o, x in zip((-1, 0, 1), t, strict=True))
-    f.append("ttt=" + "".join(t))
-    return f
-
-
 class Featurizer:
     """Turns sentences into CRFsuite items (one {feature: value} dict per token)."""
 
@@ -143,6 +91,7 @@ class Featurizer:
         n_columns: int,
         embedders: Sequence[Embedder] = (),
         scales: Sequence[float] | None = None,
+        centroids: Sequence[Sequence[np.ndarray]] | None = None,
     ) -> None:
         self.settings = settings
         self.n_columns = n_columns
@@ -152,6 +101,9 @@ class Featurizer:
             ]
         self.embedders = list(embedders)
         self.scales = list(scales) if scales is not None else None
+        # per embedder, k-means centroids of its vectors (character features; else empty)
+        self.centroids = [list(c) for c in centroids] if centroids is not None else None
+        self._labels: list[list[np.ndarray]] | None = None
         self._cache: dict[str, list[str]] = {}
         k = settings.vector_window
         self._offsets = range(-k, k + 1)
@@ -187,7 +139,37 @@ class Featurizer:
             std = float(np.sqrt(max(total_sq / count - mean * mean, 0.0)))
             scales.append(self.settings.vector_scale / std if std > 0 else 1.0)
         self.scales = scales
+        self.centroids = [
+            fit_centroids(e.matrix, self.settings.vector_clusters) if self._clustered(e) else []
+            for e in self.embedders
+        ]
         return scales
+
+    def _clustered(self, e: Embedder) -> bool:
+        """Whether an embedder gets cluster features: static vectors with character features."""
+        return (
+            self.settings.features == "char"
+            and bool(self.settings.vector_clusters)
+            and hasattr(e, "matrix")
+            and hasattr(e, "rows")
+        )
+
+    def _cluster_features(self, k: int, sent: Sentence, items: list[dict[str, float]]) -> None:
+        """Add embedder k's cluster ids of the tokens at -1..+1 to each item."""
+        if self._labels is None:
+            self._labels = [
+                assign(e.matrix, c) if c else [] for e, c in zip(self.embedders, self.centroids or [], strict=True)
+            ]  # fmt: skip
+        if not self._labels[k]:
+            return
+        rows = self.embedders[k].rows(sent.words)
+        n = len(items)
+        for j, labels in enumerate(self._labels[k]):
+            ids = labels[rows].tolist()
+            for i, item in enumerate(items):
+                for o in (-1, 0, 1):
+                    if 0 <= i + o < n:
+                        item[f"e{k}:k{j}:{o}={ids[i + o]}"] = 1.0
 
     def _local(self, word: str) -> list[str]:
         f = self._cache.get(word)
@@ -263,9 +245,16 @@ class Featurizer:
         """Character features (Chinese NER), plus the file's feature columns at -1..+1."""
         words, cols, n = sent.words, sent.columns, len(sent)
         types = [char_type(c) for c in words]
+        if self.settings.segmenter == "jieba":
+            held, place, tags = word_places(words)
         items = []
         for i in range(n):
             feats = char_features(words, i, self.settings.window, types)
+            if self.settings.segmenter == "jieba":
+                p = [place[j] if 0 <= j < n else "X" for j in (i - 1, i, i + 1)]
+                feats += [f"-1:seg={p[0]}", f"0:seg={p[1]}", f"1:seg={p[2]}"]
+                feats += ["segs=" + "".join(p), "segw=" + held[i]]
+                feats += ["segt=" + tags[i], f"segtp={tags[i]}|{p[1]}"]
             for c in range(self.n_columns):
                 for o in (-1, 0, 1):
                     if 0 <= i + o < n:
@@ -311,4 +300,6 @@ class Featurizer:
                                 item.update(zip(names[o], rows[j], strict=True))
                                 if mask is not None and mask[j]:
                                     item[f"e{k}:{o}:oov"] = 1.0
+                    if self.centroids:
+                        self._cluster_features(k, sent, items)
                 yield items

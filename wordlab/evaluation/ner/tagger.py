@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pycrfsuite
 
 from wordlab.errors import WordlabError
@@ -69,11 +70,15 @@ class NerTagger:
     scales: list[float] = field(default_factory=list)
     params: dict[str, float] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)  # dev scores, timings: saved alongside
+    # per embedder, the k-means centroids of its cluster features (character features)
+    centroids: list[list[np.ndarray]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open_inmemory(self.model)
-        self._featurizer = Featurizer(self.settings, self.n_columns, self.embedders, self.scales)
+        self._featurizer = Featurizer(
+            self.settings, self.n_columns, self.embedders, self.scales, self.centroids or None
+        )
 
     @property
     def labels(self) -> list[str]:
@@ -111,6 +116,7 @@ class NerTagger:
                 for spec, e in zip(specs, self.embedders, strict=True)
             ],
             "scales": self.scales,
+            "centroids": [[np.asarray(c).tolist() for c in cs] for cs in self.centroids],
             "info": self.info,
         }
         with atomic_path(d / MODEL_FILE) as tmp:
@@ -159,4 +165,7 @@ class NerTagger:
             scales=[float(x) for x in meta["scales"]],
             params=meta.get("params", {}),
             info=meta.get("info", {}),
+            centroids=[
+                [np.asarray(c, dtype=np.float64) for c in cs] for cs in meta.get("centroids", [])
+            ],
         )
