@@ -496,3 +496,18 @@ def test_experiment_lang_zh_uses_the_chinese_sets(tmp_path):
     assert {s.category for s in sets.sections} == {"semantic", "morphological"}
     english = config_from(build_parser("experiment").parse_args(base))
     assert english.analogy.name == "questions-words.txt" and "WS353" in english.similarity
+
+
+@needs_jieba
+def test_corpus_prefix_of_raw_chinese_counts_jieba_words(tmp_path):
+    from wordlab.experiments.runner import write_prefix
+
+    lines = _raw_people_daily(50)
+    raw = tmp_path / "raw.txt"
+    raw.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    options = TextOptions(tokenizer="jieba")
+    words = [w for line in lines for w in options.tokenize(line)]
+    target = len(words) // 3
+    assert write_prefix(raw, tmp_path / "prefix.txt", target, options) == target
+    prefix = (tmp_path / "prefix.txt").read_text(encoding="utf-8").split("\n")
+    assert sum(len(options.tokenize(line)) for line in prefix) == target

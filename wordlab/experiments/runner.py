@@ -324,7 +324,7 @@ def write_prefix(source: Path, target: Path, words: int, text: TextOptions) -> i
                 written += n
                 continue
             for line in chunk.splitlines(keepends=True):  # the chunk that crosses the limit
-                tokens = line.split()
+                tokens = text.tokenize(line)  # raw Chinese: jieba's words, not the whole line
                 if written + len(tokens) <= words:
                     fh.write(line)
                     written += len(tokens)
