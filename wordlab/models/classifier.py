@@ -37,7 +37,7 @@ from wordlab.models.labelled import (
     read_tokens,
     tokenize_bytes,
 )
-from wordlab.models.threads import job_seed
+from wordlab.models.threads import KernelCounters, job_seed
 from wordlab.subwords import BOW, EOW, pack_strings
 from wordlab.tokenizers import TOKENIZERS, require_zh, retokenize_labelled
 from wordlab.vectors import Vectors
@@ -247,7 +247,7 @@ class Classifier(Trainer):
         out_rows = len(self.labels) - 1 if s.loss == "hs" else len(self.labels)
         self.wo = np.zeros((max(out_rows, 1), s.dim), dtype=np.float32)
         self.tokens_done = 0
-        self._progress_rows()
+        self._counters = KernelCounters(self.settings.threads, self.tokens_done)
         return self._train_for(epochs, checkpoint, checkpoint_minutes)  # type: ignore[return-value]
 
     def _read_corpus(self, corpus: Any) -> tuple[Tokens, str]:
@@ -301,21 +301,13 @@ class Classifier(Trainer):
             corpus = self._corpus_source["path"]
         tokens, name = self._read_corpus(corpus)
         self._use_examples(tokens, name)
-        self._progress_rows()
-
-    def _progress_rows(self) -> None:
-        """Per-thread counters the kernels publish to (padded rows: no false sharing)."""
-        self._prog = np.zeros((self.settings.threads, 8), dtype=np.int64)
-        self._prog[0, 0] = self.tokens_done
-        self._losses = np.zeros((self.settings.threads, 8), dtype=np.float64)
+        self._counters = KernelCounters(self.settings.threads, self.tokens_done)
 
     def _trained(self) -> bool:
         return self.wi is not None
 
     def _n_jobs(self, epoch: int) -> int:
-        if self._prog.shape[0] < self.settings.threads:
-            self.tokens_done = int(self._prog[:, 0].sum())
-            self._progress_rows()
+        self._counters = self._counters.for_threads(self.settings.threads)
         n = self._ex.ntokens.shape[0]
         if self._order is None or self._order[0] != epoch:
             # a new order of the examples each epoch: sorted files (all of one label, then the
@@ -335,28 +327,22 @@ class Classifier(Trainer):
         s = self.settings
         if self._ex is None:
             return s.lr
-        done = int(self._prog[:, 0].sum())
-        return s.lr * max(1.0 - done / (s.epochs * self._total_tokens), 0.0)
+        return s.lr * max(1.0 - self._counters.done / (s.epochs * self._total_tokens), 0.0)
 
     def _run_job(self, epoch: int, job: int, worker: int) -> Sequence[float]:
         s, ex = self.settings, self._ex
         first = job * JOB_EXAMPLES
         last = min(first + JOB_EXAMPLES, ex.ntokens.shape[0])
-        words0 = self._prog[worker, 0]
-        # this job's loss alone, not a difference of running sums: exact whatever ran before
-        self._losses[worker, :2] = 0.0
+        before = self._counters.begin(worker)
         noise, codes, points, offsets = self._tables
         K.train_supervised(
             self.wi, self.wo, ex.in_ptr, ex.inputs, ex.lab_ptr, ex.labels, ex.ntokens,
             self._order[1], first, last, s.lr, float(s.epochs * self._total_tokens),
             _LOSS_CODE[s.loss], noise, s.neg, codes, points, offsets,
-            job_seed(s.seed, epoch, job), s.lr_update_rate, self._prog, self._losses, worker,
+            job_seed(s.seed, epoch, job), s.lr_update_rate, self._counters.progress,
+            self._counters.losses, worker,
         )  # fmt: skip
-        return (
-            self._losses[worker, 0],
-            self._losses[worker, 1],
-            float(self._prog[worker, 0] - words0),
-        )
+        return self._counters.job_totals(worker, before)
 
     def _make_vectors(self) -> Vectors:
         """The words' input rows (the classifier's word embeddings)."""
@@ -433,7 +419,7 @@ class Classifier(Trainer):
             "labels": pack_words(self.labels),
             "label_counts": self.label_counts,
         }
-        done = int(self._prog[:, 0].sum()) if self._ex is not None else self.tokens_done
+        done = self._counters.done if self._ex is not None else self.tokens_done
         return arrays, {"tokens_done": done}
 
     def _restore(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:

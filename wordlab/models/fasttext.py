@@ -28,7 +28,7 @@ from wordlab.errors import WordlabError
 from wordlab.kernels import fasttext as K
 from wordlab.modelio import pack_words, unpack_words
 from wordlab.models.base import Trainer
-from wordlab.models.threads import job_seed
+from wordlab.models.threads import KernelCounters, job_seed
 from wordlab.subwords import ngram_rows, subword_table
 from wordlab.vectors import Vectors
 from wordlab.vocab import Vocab, huffman_codes, keep_probabilities, noise_table
@@ -165,21 +165,13 @@ class FastText(Trainer):
             self._points = np.zeros(1, np.int32)
             self._offsets = np.zeros(2, np.int64)
         self._train_words = int(counts.sum())
-        self._progress_rows(s.threads)
-
-    def _progress_rows(self, threads: int) -> None:
-        """Per-thread counters the kernels publish to (padded rows: no false sharing)."""
-        self._prog = np.zeros((threads, 8), dtype=np.int64)
-        self._prog[0, 0] = self.tokens_done
-        self._losses = np.zeros((threads, 8), dtype=np.float64)
+        self._counters = KernelCounters(s.threads, self.tokens_done)
 
     def _trained(self) -> bool:
         return self.wi is not None
 
     def _n_jobs(self, epoch: int) -> int:
-        if self._prog.shape[0] < self.settings.threads:
-            self.tokens_done = int(self._prog[:, 0].sum())
-            self._progress_rows(self.settings.threads)
+        self._counters = self._counters.for_threads(self.settings.threads)
         return -(-self._corpus.n_tokens // JOB_TOKENS)
 
     def _epoch_units(self) -> float:
@@ -191,28 +183,21 @@ class FastText(Trainer):
         s = self.settings
         if self._corpus is None:
             return s.lr
-        done = int(self._prog[:, 0].sum())
-        return s.lr * max(1.0 - done / (s.epochs * self._train_words), 0.0)
+        return s.lr * max(1.0 - self._counters.done / (s.epochs * self._train_words), 0.0)
 
     def _run_job(self, epoch: int, job: int, worker: int) -> Sequence[float]:
         s = self.settings
         start = job * JOB_TOKENS
         end = min(start + JOB_TOKENS, self._corpus.n_tokens)
-        words0 = self._prog[worker, 0]
-        # this job's loss alone, not a difference of running sums: exact whatever ran before
-        self._losses[worker, :2] = 0.0
+        before = self._counters.begin(worker)
         K.train_subwords(
             self.wi, self.wo, self._tokens, self._line_starts, start, end, len(self.vocab),
             self.sub_ptr, self.sub_ids, self._keep, s.model == "sg", s.window, s.lr,
             float(s.epochs * self._train_words), _LOSS_CODE[s.loss], self._noise, s.neg,
             self._codes, self._points, self._offsets, job_seed(s.seed, epoch, job),
-            s.lr_update_rate, self._prog, self._losses, worker,
+            s.lr_update_rate, self._counters.progress, self._counters.losses, worker,
         )  # fmt: skip
-        return (
-            self._losses[worker, 0],
-            self._losses[worker, 1],
-            float(self._prog[worker, 0] - words0),
-        )
+        return self._counters.job_totals(worker, before)
 
     # -- vectors ---------------------------------------------------------------------------------
     def _make_vectors(self) -> SubwordVectors:
@@ -244,7 +229,7 @@ class FastText(Trainer):
             "words": pack_words(self.vocab.words),
             "counts": self.vocab.counts,
         }
-        done = int(self._prog[:, 0].sum()) if self._corpus is not None else self.tokens_done
+        done = self._counters.done if self._corpus is not None else self.tokens_done
         return arrays, {"tokens_done": done}
 
     def _restore(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:

@@ -104,3 +104,39 @@ def run_jobs(
     if on_poll is not None:
         on_poll()
     return min(state["next"], n_jobs)
+
+
+class KernelCounters:
+    """The per-thread counters fastText's kernels publish to, kept across jobs and epochs.
+
+    progress[t, 0] counts the tokens thread t has read (their sum drives the learning-rate
+    schedule, so it is restored on resume); losses[t, :2] holds the (loss sum, terms) of the job
+    thread t is running. Rows are padded to 8 values so threads do not share cache lines.
+    """
+
+    def __init__(self, threads: int, done: int = 0) -> None:
+        self.progress = np.zeros((threads, 8), dtype=np.int64)
+        self.progress[0, 0] = done
+        self.losses = np.zeros((threads, 8), dtype=np.float64)
+
+    @property
+    def done(self) -> int:
+        """Tokens read by all threads over the whole run."""
+        return int(self.progress[:, 0].sum())
+
+    def for_threads(self, threads: int) -> KernelCounters:
+        """Counters with room for `threads` workers (the same ones if there is room already)."""
+        return self if self.progress.shape[0] >= threads else KernelCounters(threads, self.done)
+
+    def begin(self, worker: int) -> int:
+        """Clear a worker's loss row before a job; return its token count so far."""
+        self.losses[worker, :2] = 0.0
+        return int(self.progress[worker, 0])
+
+    def job_totals(self, worker: int, before: int) -> tuple[float, float, float]:
+        """(loss sum, loss terms, tokens) of the job the worker just ran: run_jobs's totals."""
+        return (
+            float(self.losses[worker, 0]),
+            float(self.losses[worker, 1]),
+            float(self.progress[worker, 0] - before),
+        )
