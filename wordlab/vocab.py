@@ -148,3 +148,19 @@ def huffman_codes(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     if np.any(np.diff(counts) > 0):
         raise WordlabError("huffman_codes needs counts sorted in descending order")
     return huffman_tree(counts)
+
+
+def loss_tables(
+    counts: np.ndarray, noise_power: float | None, hierarchical: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(noise, codes, points, offsets): what the loss kernels read, for every trainer.
+
+    The noise table when `noise_power` is given (negative sampling), the Huffman tree when
+    `hierarchical`; a loss that is off gets small placeholders, since the kernels take arrays.
+    """
+    noise = noise_table(counts, noise_power) if noise_power is not None else np.zeros(1, np.int32)
+    if hierarchical:
+        codes, points, offsets = huffman_codes(counts)
+    else:
+        codes, points, offsets = np.zeros(1, np.uint8), np.zeros(1, np.int32), np.zeros(2, np.int64)
+    return noise, codes, points, offsets

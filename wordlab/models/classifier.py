@@ -41,7 +41,7 @@ from wordlab.models.threads import KernelCounters, job_seed
 from wordlab.subwords import BOW, EOW, pack_strings
 from wordlab.tokenizers import TOKENIZERS, require_zh, retokenize_labelled
 from wordlab.vectors import Vectors
-from wordlab.vocab import huffman_codes, noise_table
+from wordlab.vocab import loss_tables
 
 LOSSES = ("softmax", "hs", "ns", "ova")
 _LOSS_CODE = {"softmax": 0, "hs": 1, "ns": 2, "ova": 3}
@@ -210,17 +210,9 @@ class Classifier(Trainer):
     def _loss_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Noise table (label counts ** 0.5, fastText's) and Huffman arrays over the labels."""
         s = self.settings
-        noise = np.zeros(1, dtype=np.int32)
-        codes = np.zeros(1, dtype=np.uint8)
-        points = np.zeros(1, dtype=np.int32)
-        offsets = np.zeros(2, dtype=np.int64)
-        if s.loss == "ns":
-            noise = noise_table(self.label_counts, 0.5)
-        if s.loss == "hs":
-            if len(self.labels) < 2:
-                raise WordlabError("--loss hs needs at least 2 labels")
-            codes, points, offsets = huffman_codes(self.label_counts)
-        return noise, codes, points, offsets
+        if s.loss == "hs" and len(self.labels) < 2:
+            raise WordlabError("--loss hs needs at least 2 labels")
+        return loss_tables(self.label_counts, 0.5 if s.loss == "ns" else None, s.loss == "hs")
 
     def fit(  # type: ignore[override]
         self,

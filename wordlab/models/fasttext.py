@@ -31,7 +31,7 @@ from wordlab.models.base import Trainer
 from wordlab.models.threads import KernelCounters, job_seed
 from wordlab.subwords import ngram_rows, subword_table
 from wordlab.vectors import Vectors
-from wordlab.vocab import Vocab, huffman_codes, keep_probabilities, noise_table
+from wordlab.vocab import Vocab, keep_probabilities, loss_tables
 
 MODELS = ("sg", "cbow")
 LOSSES = ("ns", "hs", "softmax")
@@ -155,15 +155,9 @@ class FastText(Trainer):
         self._tokens = np.asarray(corpus.tokens)
         self._line_starts = np.ascontiguousarray(corpus.line_starts, dtype=np.int64)
         self._keep = keep_probabilities(counts, s.sample)
-        self._noise = (
-            noise_table(counts, s.ns_exponent) if s.loss == "ns" else np.zeros(1, np.int32)
+        self._noise, self._codes, self._points, self._offsets = loss_tables(
+            counts, s.ns_exponent if s.loss == "ns" else None, s.loss == "hs"
         )
-        if s.loss == "hs":
-            self._codes, self._points, self._offsets = huffman_codes(counts)
-        else:
-            self._codes = np.zeros(1, np.uint8)
-            self._points = np.zeros(1, np.int32)
-            self._offsets = np.zeros(2, np.int64)
         self._train_words = int(counts.sum())
         self._counters = KernelCounters(s.threads, self.tokens_done)
 

@@ -25,7 +25,7 @@ from wordlab.modelio import pack_words, unpack_words
 from wordlab.models.base import Trainer
 from wordlab.models.threads import job_seed
 from wordlab.vectors import Vectors
-from wordlab.vocab import Vocab, huffman_codes, keep_probabilities, noise_table
+from wordlab.vocab import Vocab, keep_probabilities, loss_tables
 
 MODELS = ("sg", "cbow")
 LOSSES = ("ns", "hs", "both")
@@ -113,14 +113,9 @@ class Word2Vec(Trainer):
         self._tokens = np.asarray(corpus.tokens)
         self._line_starts = np.ascontiguousarray(corpus.line_starts, dtype=np.int64)
         self._keep = keep_probabilities(counts, s.sample)
-        negative = 0 if s.loss == "hs" else s.negative
-        self._noise = noise_table(counts, 0.75) if negative else np.zeros(1, dtype=np.int32)
-        if s.loss != "ns":
-            self._codes, self._points, self._offsets = huffman_codes(counts)
-        else:
-            self._codes = np.zeros(0, dtype=np.uint8)
-            self._points = np.zeros(0, dtype=np.int32)
-            self._offsets = np.zeros(1, dtype=np.int64)
+        self._noise, self._codes, self._points, self._offsets = loss_tables(
+            counts, None if s.loss == "hs" else 0.75, s.loss != "ns"
+        )
         self._train_words = int(counts.sum())
 
     def _trained(self) -> bool:
