@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -187,6 +188,12 @@ def main() -> int:
         metavar="SECONDS",
         help="only measure peak memory: stop each run after SECONDS (allocation is done by then)",
     )
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs per tool and mode, alternating tools (the machine's speed drifts); medians",
+    )
     g = p.add_argument_group("settings shared by every tool")
     g.add_argument("--dim", type=int, default=100)
     g.add_argument("--window", type=int, default=5)
@@ -247,23 +254,28 @@ def main() -> int:
     results: dict[str, dict[str, dict]] = {}
     for mode in args.modes.split(","):
         results[mode] = {}
-        for tool in tools:
-            out = workdir / f"{tool}-{mode}.bin"
-            r = run_child(args, tool, mode, out)
-            if args.memory_probe:
-                print(f"{mode:8s} {tool:8s} peak {r['peak_mb']:7.0f} MB", flush=True)
-                continue
-            r["words_per_s"] = words / r["train_seconds"]
-            r["wall_words_per_s"] = words / r["wall_seconds"]
-            r.update(evaluate(out))
-            results[mode][tool] = r
-            print(
-                f"{mode:8s} {tool:8s} train {r['train_seconds']:7.1f}s "
-                f"{r['words_per_s']:>11,.0f} w/s | wall {r['wall_seconds']:7.1f}s "
-                f"{r['wall_words_per_s']:>11,.0f} w/s | peak {r['peak_mb']:7.0f} MB | "
-                f"ws353 {r['ws353']:.3f} simlex {r['simlex']:.3f} analogy {r['analogy']:.3f}",
-                flush=True,
-            )
+        for rep in range(args.repeat):
+            for tool in tools:
+                out = workdir / f"{tool}-{mode}.bin"
+                r = run_child(args, tool, mode, out)
+                if args.memory_probe:
+                    print(f"{mode:8s} {tool:8s} peak {r['peak_mb']:7.0f} MB", flush=True)
+                    continue
+                r["words_per_s"] = words / r["train_seconds"]
+                r["wall_words_per_s"] = words / r["wall_seconds"]
+                if rep == 0:
+                    r.update(evaluate(out))  # same seed and settings: score the first run
+                    results[mode][tool] = {**r, "runs": []}
+                results[mode][tool]["runs"].append(r)
+                print(
+                    f"{mode:8s} {tool:8s} run {rep + 1} train {r['train_seconds']:7.1f}s "
+                    f"{r['words_per_s']:>11,.0f} w/s | wall {r['wall_seconds']:7.1f}s "
+                    f"{r['wall_words_per_s']:>11,.0f} w/s | peak {r['peak_mb']:7.0f} MB",
+                    flush=True,
+                )
+        for r in results[mode].values():
+            for key in ("words_per_s", "wall_words_per_s", "wall_seconds", "peak_mb"):
+                r[key] = float(statistics.median(run[key] for run in r["runs"]))
     if args.memory_probe:
         return 0
     print("\n| mode | tool | train words/s | wall words/s | wall s | peak MB | WS353 | SimLex | "

@@ -3,11 +3,11 @@
 It decides which runs fit a sitting's `--budget` and how many word2vec epochs Fig. 4 needs, so it
 is calibrated on the largest runs we have timed (bench/RESULTS.md, the issue), not on toy ones:
 
-- GloVe epoch: 17 s for the 120,789,958 records of the whole enwiki-70m at dim 100 before this
-  session's kernel speed-up, which is ~2x per record on one thread; we assume 1.8x on two threads
-  (they share memory bandwidth): 17 / 1.8 / (120.8M x 101) s per record and (dim + 1).
-- Counting: ~21 s for enwiki-70m at window 10 (scaled by sqrt(window / 10)); shuffling: 24.4 s
-  under load 3-4 in the memory benchmark, ~18 s idle: 1.5e-7 s per record. Encoding: 5e-7 s per
+- GloVe epoch: 7.5 s for the 120,789,958 records of the whole enwiki-70m at dim 100 (the mean of
+  two epochs, idle, 2 threads, bench/RESULTS.md "Session 6"): 7.5 / (120.8M x 101) s per record
+  and (dim + 1).
+- Counting: ~28 s for enwiki-70m at window 10 with --memory 2 (scaled by sqrt(window / 10));
+  shuffling: 22 s idle: 1.8e-7 s per record (the same benchmark). Encoding: 5e-7 s per
   token (reading the .xz included).
 - Non-zeros |X|: 43.0M at 16.9M tokens, 120.8M at 70.3M (min-count 5, window 10): |X| grows as
   |C|^0.725 between them; smaller windows as (window / 10)^0.7, left-only x 0.55 (the 17M runs).
@@ -29,9 +29,9 @@ from typing import Any
 from wordlab.experiments.runner import Runner, Spec
 
 RECORDS_70M, TOKENS_70M = 120_789_958, 70_336_552
-GLOVE_EPOCH = 17.0 / 1.8 / (RECORDS_70M * 101)  # s per record and (dim + 1)
-COUNT = 21.0 / TOKENS_70M  # s per token, window 10
-SHUFFLE = 1.5e-7  # s per record
+GLOVE_EPOCH = 7.5 / (RECORDS_70M * 101)  # s per record and (dim + 1)
+COUNT = 28.0 / TOKENS_70M  # s per token, window 10
+SHUFFLE = 1.8e-7  # s per record
 ENCODE = 5.0e-7  # s per token
 NNZ_EXPONENT = 0.725  # ln(120.8 / 43.0) / ln(70.3 / 16.9)
 SG_WORD = 1 / 930_891  # s per corpus word at dim 100, window 5, negative 5, sample 1e-4
