@@ -5,6 +5,8 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import os
+import sys
 
 import numpy as np
 import pytest
@@ -102,3 +104,30 @@ def test_vocab_prefix_min_count_max_vocab_and_too_small(tmp_path):
     (tmp_path / "bad_vocab.txt").write_text("a 3\nb\n", encoding="utf-8")
     with pytest.raises(WordlabError, match="bad_vocab.txt:2:"):
         Vocab.load(tmp_path / "bad_vocab.txt")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
+def test_release_gives_back_the_pages_of_read_tokens(tmp_path):
+    """A trainer's jobs release the token pages they read: resident memory falls, values stay."""
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(50)]
+    text = tmp_path / "c.txt"
+    text.write_text("\n".join(" ".join(rng.choice(words, 1000)) for _ in range(6000)) + "\n")
+    enc = encode_corpus(text, tmp_path / "enc")
+    enc = type(enc).load(enc.directory)  # memory-mapped, as trainers see it
+    page = os.sysconf("SC_PAGE_SIZE")
+
+    def resident_mb() -> float:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * page / 2**20
+
+    before = resident_mb()
+    total = int(np.asarray(enc.tokens).sum(dtype=np.int64))  # touches every page: +24 MB
+    expected = np.bincount(np.asarray(enc.tokens[: enc.n_tokens // 2]), minlength=50)
+    touched = resident_mb()
+    assert touched - before > 15
+    enc.release(0, enc.n_tokens)
+    assert touched - resident_mb() > 15
+    # the tokens read back the same after their pages were let go
+    assert int(np.asarray(enc.tokens).sum(dtype=np.int64)) == total
+    assert np.array_equal(np.bincount(enc.tokens[: enc.n_tokens // 2], minlength=50), expected)

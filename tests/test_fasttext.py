@@ -109,7 +109,7 @@ def test_unseen_words_near_their_relatives(tmp_path):
     # a known word's vector is the mean of its own row and its n-gram rows
     rows = ft.subword_rows(stems[0])
     assert rows[0] == vec.index[stems[0]] and len(rows) > 1
-    assert np.allclose(vec[stems[0]], ft.wi[rows].mean(axis=0), atol=1e-6)
+    assert np.allclose(vec[stems[0]], ft.input_matrix()[rows].mean(axis=0), atol=1e-6)
 
 
 def test_cbow_hs_and_reproducible(tmp_path):

@@ -171,7 +171,7 @@ def fasttext_bin_from_model(model: Any, path: str | os.PathLike) -> Path:
         raise WordlabError(f"cannot write a {type(model).__name__} as a fastText model")
     return write_fasttext_bin(
         path, settings=settings, words=list(vocab.words), counts=vocab.counts,
-        wi=model.wi, wo=model.wo, supervised=False,
+        wi=model.input_matrix(), wo=model.wo, supervised=False,
     )  # fmt: skip
 
 

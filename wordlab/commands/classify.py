@@ -38,8 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Train fastText's supervised classifier (bag of words and n-grams, softmax or another "
             "loss) on a labelled file and write the model to one file, OUTPUT (.wordlab is added "
-            "if missing): weights, words, labels, settings and training state, saved after "
-            "every epoch (--resume continues it)."
+            "if missing): weights, words, labels, settings and training state, saved as it "
+            "trains (--resume continues it)."
         ),
     )
     t.add_argument("--input", help="training file (.gz/.bz2/.xz accepted)")

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train fastText subword vectors (skip-gram / CBOW over character n-grams)",
         description=(
             "Train fastText word vectors; writes OUTPUT/vectors.<ext> (known words) and the model "
-            f"OUTPUT/{MODEL_FILE} (saved after every epoch; --resume continues it), from which "
+            f"OUTPUT/{MODEL_FILE} (saved as it trains; --resume continues it), from which "
             "`wordlab fasttext-vectors` gives vectors for any word; --export-fasttext also "
             "writes fastText's own .bin."
         ),

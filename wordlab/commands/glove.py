@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Train GloVe: from --input, count the vocabulary and co-occurrences, shuffle and train "
             "(or train from --cooccur and --vocab, or --resume the saved model). Writes to OUTPUT "
             "vocab.txt, cooccurrence.bin, cooccurrence.shuf.bin, the vectors (vectors.txt by "
-            "default) and the model, saved after every epoch so that --resume continues it."
+            "default) and the model, saved as it trains so that --resume continues it."
         ),
     )
     p.add_argument("--input", help="corpus: text (.gz/.bz2/.xz) or an encoded corpus folder")

@@ -1,8 +1,9 @@
 """What every trainer's command shares: checkpoints and --resume, settings checks.
 
 A trainer command checks its outputs before reading the corpus (`check_output_folder` and
-`check_output_file` in commands/common.py, which also has `save_safely`), saves a checkpoint after
-every epoch (and every --checkpoint-minutes inside long epochs) to the model file, and on --resume
+`check_output_file` in commands/common.py, which also has `save_safely`), saves a checkpoint to the
+model file every --checkpoint-minutes (between jobs, inside epochs too), after the last epoch and
+where Ctrl-C stopped it, and on --resume
 loads that file and continues: a setting on the command line that contradicts the saved model is an
 error naming both values, except the ones that may change (epochs, threads), which it reports.
 """
@@ -53,8 +54,8 @@ def add_checkpoint_options(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=CHECKPOINT_MINUTES,
         metavar="M",
-        help="also save the model every M minutes inside an epoch (default "
-        f"{CHECKPOINT_MINUTES:g}; the model is always saved after every epoch)",
+        help="save the model every M minutes (inside epochs too), after the last epoch and on "
+        f"Ctrl-C (default {CHECKPOINT_MINUTES:g}; 0: after every epoch instead)",
     )
 
 

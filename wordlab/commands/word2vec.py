@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Train word2vec as the C tool does; writes OUTPUT/vectors.<ext> and the model "
             "(OUTPUT/model.wordlab: input and output weights, settings and training state, saved "
-            "after every epoch; --resume continues it)."
+            "as it trains; --resume continues it)."
         ),
     )
     p.add_argument("--input", help="text file (.gz/.bz2/.xz) or encoded folder")

@@ -288,7 +288,7 @@ class Trainer:
                 self._run_epoch(epoch, target, checkpoint, minutes)
                 self._check_epoch(self._acc, epoch)
                 self._finish_epoch(epoch, target)
-                if checkpoint:
+                if checkpoint and self._checkpoint_due(target, minutes):
                     self._saved = self.save(checkpoint)
                     self._last_save = time.monotonic()
                 self._callback("on_epoch_end")
@@ -299,6 +299,17 @@ class Trainer:
                 raise
             raise TrainingInterrupted(self._saved) from None
         self._callback("on_train_end")
+
+    def _checkpoint_due(self, target: int, minutes: float | None) -> bool:
+        """At an epoch's end: save after every epoch, or with `minutes` only when that long has
+        passed since the last save, and always after the last epoch. A model of a few hundred
+        MB written after each of many short epochs would double a short run's time, and Ctrl-C
+        saves where it stopped anyway."""
+        return (
+            minutes is None
+            or self.epochs_done >= target
+            or time.monotonic() - self._last_save >= 60 * minutes
+        )
 
     def _run_epoch(
         self, epoch: int, target: int, checkpoint: str | os.PathLike | None, minutes: float | None

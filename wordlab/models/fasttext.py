@@ -28,6 +28,7 @@ from wordlab.errors import WordlabError
 from wordlab.kernels import fasttext as K
 from wordlab.modelio import pack_words, unpack_words
 from wordlab.models.base import Trainer
+from wordlab.models.bucket_rows import compact_rows, full_matrix, initial_rows, rows_of
 from wordlab.models.threads import KernelCounters, job_seed
 from wordlab.subwords import ngram_rows, subword_table
 from wordlab.vectors import Vectors
@@ -128,6 +129,7 @@ class FastText(Trainer):
         self.wo: np.ndarray | None = None
         self.sub_ptr: np.ndarray | None = None
         self.sub_ids: np.ndarray | None = None
+        self.bucket_rows: np.ndarray | None = None  # the buckets with a row in wi, sorted
         self.tokens_done = 0  # known tokens read over the whole run (the lr schedule)
         self._corpus: EncodedCorpus | None = None
 
@@ -136,13 +138,11 @@ class FastText(Trainer):
         s = self.settings
         self.vocab = Vocab.from_corpus(corpus, s.min_count, s.max_vocab)
         nwords = len(self.vocab)
-        self.sub_ptr, self.sub_ids = subword_table(self.vocab.words, s.minn, s.maxn, s.rows_bucket)
-        rng = np.random.default_rng(s.seed)
-        # fastText: input rows uniform in (-1/dim, 1/dim), output rows zero
-        wi = rng.random((nwords + s.rows_bucket, s.dim), dtype=np.float32)
-        wi *= np.float32(2.0 / s.dim)
-        wi -= np.float32(1.0 / s.dim)
-        self.wi = wi
+        self._subword_table(self.vocab.words)
+        # fastText: input rows uniform in (-1/dim, 1/dim), output rows zero; of the bucket rows
+        # only those some n-gram of the vocabulary hashes into (see bucket_rows)
+        kept = np.concatenate([np.arange(nwords), nwords + self.bucket_rows])
+        self.wi = initial_rows(s.seed, s.dim, kept)
         self.wo = np.zeros((nwords - 1 if s.loss == "hs" else nwords, s.dim), dtype=np.float32)
         self.tokens_done = 0
         self._use_corpus(corpus)
@@ -191,6 +191,7 @@ class FastText(Trainer):
             self._codes, self._points, self._offsets, job_seed(s.seed, epoch, job),
             s.lr_update_rate, self._counters.progress, self._counters.losses, worker,
         )  # fmt: skip
+        self._corpus.release(start, end)
         return self._counters.job_totals(worker, before)
 
     # -- vectors ---------------------------------------------------------------------------------
@@ -198,22 +199,44 @@ class FastText(Trainer):
         """Vectors of the vocabulary (each the mean of its rows), answering unseen words too."""
         return SubwordVectors(self, K.mean_rows_table(self.wi, self.sub_ptr, self.sub_ids))
 
+    def _subword_table(self, words: list[str], every_bucket: bool = False) -> None:
+        """Each word's input rows (its own, then its n-grams'), and the bucket rows they keep.
+
+        `every_bucket`: wi holds every bucket (models saved before buckets were kept sparsely).
+        """
+        s = self.settings
+        ptr, full_ids = subword_table(words, s.minn, s.maxn, s.rows_bucket)
+        self.sub_ptr = ptr
+        if every_bucket:
+            self.sub_ids, self.bucket_rows = full_ids, np.arange(s.rows_bucket, dtype=np.int64)
+        else:
+            self.sub_ids, self.bucket_rows = compact_rows(full_ids, len(words))
+
     def subword_rows(self, word: str) -> np.ndarray:
-        """Input rows that make up `word`: its own row if known, then its n-gram rows."""
+        """Rows of fastText's full input matrix that make up `word`: its own, then its n-grams'."""
+        s = self.settings
         i = self.vocab.index.get(word)
         if i is not None:
-            return self.sub_ids[self.sub_ptr[i] : self.sub_ptr[i + 1]]
-        s = self.settings
+            ids = self.sub_ids[self.sub_ptr[i] : self.sub_ptr[i + 1]].astype(np.int64)
+            hashed = ids >= len(self.vocab)
+            ids[hashed] = len(self.vocab) + self.bucket_rows[ids[hashed] - len(self.vocab)]
+            return ids
         if s.rows_bucket == 0:
-            return np.zeros(0, dtype=np.int32)
-        return ngram_rows(word, s.minn, s.maxn, s.rows_bucket, len(self.vocab))
+            return np.zeros(0, dtype=np.int64)
+        return ngram_rows(word, s.minn, s.maxn, s.rows_bucket, len(self.vocab)).astype(np.int64)
 
     def word_vector(self, word: str) -> np.ndarray:
         """Vector of any word, seen or not; zeros for an unseen word with no n-grams (as fastText)."""
         rows = self.subword_rows(word)
         if rows.size == 0:
             return np.zeros(self.settings.dim, dtype=np.float32)
-        return self.wi[rows].mean(axis=0).astype(np.float32)
+        values = rows_of(self.wi, len(self.vocab), self.bucket_rows, rows, self.settings.seed)
+        return values.mean(axis=0).astype(np.float32)
+
+    def input_matrix(self) -> np.ndarray:
+        """fastText's whole input matrix (words, then every bucket), as its `.bin` holds it."""
+        s = self.settings
+        return full_matrix(self.wi, len(self.vocab), self.bucket_rows, s.rows_bucket, s.seed)
 
     # -- files -----------------------------------------------------------------------------------
     def _state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -222,6 +245,7 @@ class FastText(Trainer):
             "wo": self.wo,
             "words": pack_words(self.vocab.words),
             "counts": self.vocab.counts,
+            "bucket_rows": self.bucket_rows,
         }
         done = self._counters.done if self._corpus is not None else self.tokens_done
         return arrays, {"tokens_done": done}
@@ -238,8 +262,14 @@ class FastText(Trainer):
         self.wi = np.ascontiguousarray(arrays["wi"])
         self.wo = np.ascontiguousarray(arrays["wo"])
         self.tokens_done = int(meta.get("tokens_done", 0))
-        s = self.settings
-        self.sub_ptr, self.sub_ids = subword_table(words, s.minn, s.maxn, s.rows_bucket)
+        self._subword_table(words, every_bucket="bucket_rows" not in arrays)
+        if "bucket_rows" in arrays and not np.array_equal(arrays["bucket_rows"], self.bucket_rows):
+            raise WordlabError("the model's bucket rows do not match its words and settings")
+        if self.wi.shape[0] != len(words) + self.bucket_rows.size:
+            raise WordlabError(
+                f"the model's input matrix has {self.wi.shape[0]} rows, expected "
+                f"{len(words)} words + {self.bucket_rows.size} buckets"
+            )
 
     def _export(self, path: str | os.PathLike, format: str) -> Path:  # noqa: A002
         if format != "fasttext":

@@ -147,6 +147,7 @@ class Word2Vec(Trainer):
             s.loss != "ns", s.model == "sg", s.cbow_mean, s.window, s.learning_rate,
             float(s.epochs * self._train_words), self.counter, job_seed(s.seed, epoch, job),
         )  # fmt: skip
+        self._corpus.release(start, end)
         return (loss, pred, words)
 
     def _make_vectors(self) -> Vectors:
