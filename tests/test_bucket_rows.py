@@ -82,3 +82,44 @@ def test_training_equals_the_full_matrix(tmp_path):
     for word in ("cats", "zzzq"):
         rows = m.subword_rows(word)
         assert np.allclose(m.wv[word], ref.wi[rows].mean(axis=0), atol=1e-7)
+
+
+def test_classifier_equals_the_full_matrix(tmp_path):
+    """The classifier keeps the hashed rows its examples use: same training, same predictions."""
+    from wordlab import Classifier
+    from wordlab.models.threads import KernelCounters
+
+    rng = np.random.default_rng(2)
+    topics = {"sport": ["ball", "goal", "team"], "food": ["rice", "soup", "bread"]}
+    noise = [f"w{i}" for i in range(40)]
+    lines = []
+    for _ in range(300):
+        name = ["sport", "food"][int(rng.integers(2))]
+        words = list(rng.choice(topics[name], 3)) + list(rng.choice(noise, 6))
+        lines.append(f"__label__{name} " + " ".join(rng.permutation(words)))
+    train = tmp_path / "train.txt"
+    train.write_text("\n".join(lines) + "\n")
+    kw = dict(dim=8, epochs=3, word_ngrams=2, bucket=4000, threads=1, progress=False)
+    m = Classifier(**kw).fit(train)
+    nwords = len(m.words)
+    assert 0 < m.bucket_rows.size < 4000 and m.wi.shape[0] == nwords + m.bucket_rows.size
+    # the reference: the same steps on every hashed row
+    ref = Classifier(**kw)
+    ref._reset()
+    tokens, name = ref._read_corpus(train)
+    ref._build_dictionary(tokens, name)
+    ref.bucket_rows = np.arange(4000)
+    ref._use_examples(tokens, name)
+    ref.wi = _full_init(1, nwords + 4000, 8)
+    out_rows = len(ref.labels)
+    ref.wo = np.zeros((out_rows, 8), dtype=np.float32)
+    ref._counters = KernelCounters(1, 0)
+    ref._train_for(None, None, None)
+    assert np.array_equal(ref.wi[:nwords], m.wi[:nwords])
+    assert np.array_equal(ref.wi[nwords + m.bucket_rows], m.wi[nwords:])
+    assert np.array_equal(m.input_matrix(), ref.wi)
+    # texts with bigrams (and words) the training never saw
+    texts = ["ball goal zebra w3", "soup w1 bread w2 unknown", "team rice"]
+    assert m.predict(texts, k=2) == ref.predict(texts, k=2)
+    saved = Classifier.load(m.save(tmp_path / "clf"))
+    assert saved.predict(texts, k=2) == m.predict(texts, k=2)

@@ -164,7 +164,8 @@ def fasttext_bin_from_model(model: Any, path: str | os.PathLike) -> Path:
         else:
             words, counts = list(model.words), model.word_counts
         return write_fasttext_bin(
-            path, settings=settings, words=words, counts=counts, wi=model.wi, wo=model.wo,
+            path, settings=settings, words=words, counts=counts, wi=model.input_matrix(),
+            wo=model.wo,
             supervised=True, labels=list(model.labels), label_counts=model.label_counts,
         )  # fmt: skip
     if vocab is None:

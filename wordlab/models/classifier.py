@@ -27,6 +27,7 @@ from wordlab.kernels.labelled import build_examples
 from wordlab.kernels.subwords import subword_table
 from wordlab.modelio import pack_words, unpack_words
 from wordlab.models.base import Trainer
+from wordlab.models.bucket_rows import compact_rows, full_matrix, initial_rows, rows_of
 from wordlab.models.labelled import (
     Examples,
     TestResult,
@@ -115,6 +116,7 @@ class Classifier(Trainer):
         self.labels: list[str] = []
         self.label_counts = np.zeros(0, dtype=np.int64)
         self.wi: np.ndarray | None = None
+        self.bucket_rows: np.ndarray | None = None  # hashed rows kept in wi (see bucket_rows)
         self.wo: np.ndarray | None = None
         self.tokens_done = 0
         self._word_index: dict[bytes, int] = {}
@@ -228,14 +230,15 @@ class Classifier(Trainer):
         if tokens.tok.shape[0] == 0:  # say so, rather than that it has no labels
             raise WordlabError(f"{name}: the training file is empty")
         self._build_dictionary(tokens, name)
+        self.bucket_rows = None
         self._use_examples(tokens, name)
         s = self.settings
-        rng = np.random.default_rng(s.seed)
-        rows = len(self.words) + s.rows_bucket
-        # fastText: input rows uniform in (-1/dim, 1/dim), output rows zero
-        self.wi = rng.random((rows, s.dim), dtype=np.float32)
-        self.wi *= np.float32(2.0 / s.dim)
-        self.wi -= np.float32(1.0 / s.dim)
+        # fastText: input rows uniform in (-1/dim, 1/dim), output rows zero; of the hashed rows
+        # (word n-grams, subwords) only those the training examples use (see bucket_rows)
+        nwords = len(self.words)
+        self.wi = initial_rows(
+            s.seed, s.dim, np.concatenate([np.arange(nwords), nwords + self.bucket_rows])
+        )
         out_rows = len(self.labels) - 1 if s.loss == "hs" else len(self.labels)
         self.wo = np.zeros((max(out_rows, 1), s.dim), dtype=np.float32)
         self.tokens_done = 0
@@ -277,6 +280,14 @@ class Classifier(Trainer):
         usable = np.count_nonzero((np.diff(ex.in_ptr) > 0) & (np.diff(ex.lab_ptr) > 0))
         if usable == 0:
             raise WordlabError(f"{name}: no line has both a label and a word")
+        inputs, buckets = compact_rows(ex.inputs, len(self.words))
+        if self.bucket_rows is None:
+            self.bucket_rows = buckets
+        elif self.bucket_rows.size == self.settings.rows_bucket:
+            inputs = ex.inputs  # a model that keeps every hashed row (wordlab before 0.7)
+        elif not np.array_equal(buckets, self.bucket_rows):
+            raise WordlabError(f"{name}: its examples do not use this model's rows")
+        ex.inputs = inputs
         self._ex = ex
         self._total_tokens = int(ex.ntokens.sum())
         self._tables = self._loss_tables()
@@ -358,10 +369,20 @@ class Classifier(Trainer):
             codes = np.zeros(1, np.uint8)
             points = np.zeros(1, np.int32)
             offsets = np.zeros(2, np.int64)
+        # the rows these examples use, hashed rows never trained at their initial values
+        used = np.unique(ex.inputs)
+        rows = rows_of(self.wi, len(self.words), self.bucket_rows, used, s.seed)
+        inputs = np.searchsorted(used, ex.inputs).astype(np.int32)
         return K.predict_top_k(
-            self.wi, self.wo, ex.in_ptr, ex.inputs, _LOSS_CODE[s.loss], codes, points, offsets,
+            rows, self.wo, ex.in_ptr, inputs, _LOSS_CODE[s.loss], codes, points, offsets,
             min(k, len(self.labels)), float(threshold),
         )  # fmt: skip
+
+    def input_matrix(self) -> np.ndarray:
+        """fastText's whole input matrix (words, then every bucket), as its `.bin` holds it."""
+        self._require_trained()
+        s = self.settings
+        return full_matrix(self.wi, len(self.words), self.bucket_rows, s.rows_bucket, s.seed)
 
     def predict(
         self, texts: Sequence[str] | str, k: int = 1, threshold: float = 0.0
@@ -410,6 +431,7 @@ class Classifier(Trainer):
             "word_counts": self.word_counts,
             "labels": pack_words(self.labels),
             "label_counts": self.label_counts,
+            "bucket_rows": self.bucket_rows,
         }
         done = self._counters.done if self._ex is not None else self.tokens_done
         return arrays, {"tokens_done": done}
@@ -427,6 +449,13 @@ class Classifier(Trainer):
         self.label_counts = arrays["label_counts"]
         self.tokens_done = int(meta.get("tokens_done", 0))
         self._index()
+        every = np.arange(self.settings.rows_bucket, dtype=np.int64)  # wordlab before 0.7
+        self.bucket_rows = arrays.get("bucket_rows", every)
+        if self.wi.shape[0] != len(self.words) + self.bucket_rows.size:
+            raise WordlabError(
+                f"the model's input matrix has {self.wi.shape[0]} rows, expected "
+                f"{len(self.words)} words + {self.bucket_rows.size} hashed rows"
+            )
 
     def _export(self, path: str | os.PathLike, format: str) -> Path:  # noqa: A002
         if format != "fasttext":
