@@ -55,13 +55,20 @@ def initial_rows(seed: int, dim: int, rows: np.ndarray) -> np.ndarray:
 
 
 def compact_rows(full_ids: np.ndarray, nwords: int) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, bucket_rows): full-matrix row ids mapped to the rows kept, and the buckets kept."""
-    full_ids = np.asarray(full_ids, dtype=np.int64)
-    buckets = np.unique(full_ids[full_ids >= nwords]) - nwords
-    ids = full_ids.copy()
+    """(ids, bucket_rows): full-matrix row ids mapped to the rows kept, and the buckets kept.
+
+    One pass with a dense map over the buckets (a few MB) rather than sorting the ids: a
+    classifier's examples hold tens of millions of them.
+    """
+    full_ids = np.asarray(full_ids)
     hashed = full_ids >= nwords
-    ids[hashed] = nwords + np.searchsorted(buckets, full_ids[hashed] - nwords)
-    return ids.astype(np.int32), buckets
+    offsets = full_ids[hashed].astype(np.int64) - nwords
+    used = np.zeros(int(offsets.max()) + 1 if offsets.size else 0, dtype=np.bool_)
+    used[offsets] = True
+    rank = np.cumsum(used, dtype=np.int64) - 1  # a kept bucket's place among the kept
+    ids = full_ids.astype(np.int32, copy=True)
+    ids[hashed] = nwords + rank[offsets]
+    return ids, np.flatnonzero(used).astype(np.int64)
 
 
 def rows_of(
