@@ -98,8 +98,8 @@ def cluster(text: Path, work: Path, args: argparse.Namespace) -> dict:
     import distributed
 
     from wordlab.cooccur import CooccurSettings
-    from wordlab.corpus import TextOptions
     from wordlab.distributed import count_cooccurrences_on, scan_corpus
+    from wordlab.textread import TextOptions
 
     t0 = time.perf_counter()
     with (

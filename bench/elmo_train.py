@@ -94,10 +94,10 @@ def main() -> int:
 
     import torch
 
-    from wordlab.corpus import TextOptions
     from wordlab.elmo.config import get_config
     from wordlab.elmo.model import Elmo, ElmoEmbedder
     from wordlab.elmo.train import train_elmo
+    from wordlab.textread import TextOptions
 
     torch.set_num_threads(args.threads)
     work = Path(args.work)

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from wordlab.cli import main
-from wordlab.corpus import TextOptions, encode_corpus
+from wordlab.corpus import encode_corpus
 from wordlab.errors import WordlabError
+from wordlab.textread import TextOptions
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 HAS_JIEBA = importlib.util.find_spec("jieba") is not None

@@ -11,8 +11,9 @@ import sys
 import numpy as np
 import pytest
 
-from wordlab.corpus import TextOptions, encode_corpus, iter_lines, iter_text_chunks
+from wordlab.corpus import encode_corpus
 from wordlab.errors import WordlabError
+from wordlab.textread import TextOptions, iter_lines, iter_text_chunks
 from wordlab.vocab import Vocab
 
 TEXT = "b a c a\n\nd b a\nc\n"

@@ -17,10 +17,11 @@ import pytest
 
 from wordlab.cli import main
 from wordlab.cooccur import RECORD, CooccurSettings, count_cooccurrences, dense_layout
-from wordlab.corpus import TextOptions, encode_corpus
+from wordlab.corpus import encode_corpus
 from wordlab.distributed import count as cluster_count
 from wordlab.distributed import count_cooccurrences_on, scan_corpus
 from wordlab.errors import WordlabError
+from wordlab.textread import TextOptions
 from wordlab.vocab import Vocab
 
 # small units, so that a corpus of a few thousand tokens spans many tasks: summation blocks of

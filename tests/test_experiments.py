@@ -195,7 +195,7 @@ def test_write_prefix_keeps_lines_and_counts_tokens(tmp_path):
     src = tmp_path / "src.txt"
     src.write_text("a b c\nd e\nf g h i\n")
     target = tmp_path / "prefix.txt"
-    from wordlab.corpus import TextOptions
+    from wordlab.textread import TextOptions
 
     assert write_prefix(src, target, 7, TextOptions()) == 7
     assert target.read_text() == "a b c\nd e\nf g\n"

@@ -23,12 +23,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wordlab.corpus import TextOptions, load_corpus, read_word_counts
+from wordlab.corpus import load_corpus, read_word_counts
 from wordlab.errors import WordlabError
 from wordlab.evaluation.datasets import read_analogies, read_similarity
 from wordlab.evaluation.ner.conll import TAG_RE, read_conll
 from wordlab.modelio import load_model, pack_words, save_model, unpack_words
 from wordlab.models.labelled import read_tokens
+from wordlab.textread import TextOptions
 from wordlab.vectors import Vectors
 
 CODECS: dict[str, Callable[[bytes], bytes] | None] = {

@@ -1,6 +1,6 @@
 """Tokenizers shared by every command that reads text: whitespace, simple, char and jieba.
 
-`TextOptions` (wordlab/corpus.py) names one of them and the normalisations to apply first; this
+`TextOptions` (wordlab/textread.py) names one of them and the normalisations to apply first; this
 module does the work:
 
 - `whitespace`: tokens are the runs of non-whitespace (what segmented text such as People's

@@ -11,10 +11,10 @@ from wordlab.commands.training import (
     start_or_resume,
     train,
 )
-from wordlab.corpus import ENCODING_ERRORS
 from wordlab.errors import WordlabError
 from wordlab.modelio import model_path
 from wordlab.models.classifier import LOSSES, Classifier, ClassifierSettings
+from wordlab.textread import ENCODING_ERRORS
 from wordlab.tokenizers import TOKENIZERS
 
 

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wordlab.corpus import TextOptions
 from wordlab.errors import WordlabError
+from wordlab.textread import TextOptions
 from wordlab.tokenizers import INSTALL_ZH, NORMALIZE, TOKENIZERS
 
 

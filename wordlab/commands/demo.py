@@ -7,8 +7,8 @@ from importlib import resources
 from pathlib import Path
 
 from wordlab.commands.common import check_output_folder
-from wordlab.corpus import TextOptions
 from wordlab.models.glove import GloVe
+from wordlab.textread import TextOptions
 
 QUERIES = ("elizabeth", "sister", "happy", "letter", "morning", "ten")
 

@@ -186,9 +186,9 @@ def run_embed(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
-    from wordlab.corpus import iter_lines
     from wordlab.elmo.model import Elmo
     from wordlab.fileio import atomic_path, require_file
+    from wordlab.textread import iter_lines
 
     out = check_output_file(args.output)
     torch.set_num_threads(args.threads)

@@ -7,9 +7,9 @@ import sys
 import time
 
 from wordlab.commands.common import add_text_options, check_output_file, text_options
-from wordlab.corpus import iter_text_chunks
 from wordlab.fileio import atomic_open, require_file
 from wordlab.progress import Progress
+from wordlab.textread import iter_text_chunks
 from wordlab.tokenizers import jieba_segmenter, tokens_as_bytes, usable_cores
 
 

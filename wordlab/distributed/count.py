@@ -35,19 +35,13 @@ from wordlab.cooccur_shards import (
     spill_events,
     summation_block,
 )
-from wordlab.corpus import (
-    CHUNK_BYTES,
-    WORD_OBJECT_BYTES,
-    TextOptions,
-    _Interner,
-    iter_text_pieces,
-    read_word_counts,
-)
+from wordlab.corpus import WORD_OBJECT_BYTES, _Interner, read_word_counts
 from wordlab.distributed.cluster import RETRIES, gather, n_workers, require_input, task_report
 from wordlab.distributed.scan import RANGE_BYTES, CorpusScan, lookup, scan_corpus
 from wordlab.errors import WordlabError
 from wordlab.fileio import atomic_path
 from wordlab.kernels import cooccur as kernels
+from wordlab.textread import CHUNK_BYTES, TextOptions, iter_text_pieces
 from wordlab.vocab import Vocab
 
 _GB = 1 << 30

@@ -23,21 +23,19 @@ from typing import Any, cast
 
 import numpy as np
 
-from wordlab.corpus import (
-    _MAX_TOKEN_BYTES,
-    _SEPARATOR,
-    CHUNK_BYTES,
-    EncodedCorpus,
-    TextOptions,
-    _Interner,
-    iter_text_pieces,
-    seek_stream,
-)
+from wordlab.corpus import _SEPARATOR, EncodedCorpus, _Interner
 from wordlab.distributed.cluster import RETRIES, gather, n_workers, require_input, task_report
 from wordlab.errors import WordlabError
 from wordlab.fileio import open_binary
 from wordlab.kernels import corpus as corpus_kernels
 from wordlab.kernels.corpus import vocabulary_order
+from wordlab.textread import (
+    _MAX_TOKEN_BYTES,
+    CHUNK_BYTES,
+    TextOptions,
+    iter_text_pieces,
+    seek_stream,
+)
 from wordlab.vocab import Vocab
 
 RANGE_BYTES = 64 << 20  # text per pass-one task

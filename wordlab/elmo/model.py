@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from wordlab.corpus import TextOptions, load_corpus
+from wordlab.corpus import load_corpus
 from wordlab.elmo.bilm import BiLM
 from wordlab.elmo.charcnn import BOS_TOKEN, EOS_TOKEN, encode_word
 from wordlab.elmo.config import ElmoConfig
@@ -26,6 +26,7 @@ from wordlab.errors import WordlabError
 from wordlab.evaluation.ner.embedders import register_embedder_kind
 from wordlab.modelio import load_model, save_model
 from wordlab.progress import Progress
+from wordlab.textread import TextOptions
 from wordlab.vocab import Vocab
 
 KIND = "elmo"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from wordlab.corpus import EncodedCorpus, TextOptions, load_corpus
+from wordlab.corpus import EncodedCorpus, load_corpus
 from wordlab.elmo.bilm import BiLM, State
 from wordlab.elmo.config import ElmoConfig
 from wordlab.elmo.data import StreamBatcher, TokenStream, n_classes
@@ -29,6 +29,7 @@ from wordlab.elmo.model import Elmo, evaluate, to_tensors
 from wordlab.errors import WordlabError
 from wordlab.fileio import atomic_open, atomic_path
 from wordlab.progress import Progress
+from wordlab.textread import TextOptions
 from wordlab.vocab import Vocab
 
 CHECKPOINT = "checkpoint.pt"

@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from wordlab import __version__
-from wordlab.corpus import EncodedCorpus, TextOptions, iter_text_chunks, load_corpus
+from wordlab.corpus import EncodedCorpus, load_corpus
 from wordlab.errors import WordlabError
 from wordlab.fileio import atomic_open
+from wordlab.textread import TextOptions, iter_text_chunks
 from wordlab.vocab import Vocab
 
 SCHEMA = "wordlab-experiments/1"

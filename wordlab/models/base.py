@@ -34,11 +34,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from wordlab.corpus import EncodedCorpus, TextOptions, load_corpus, write_sentences
+from wordlab.corpus import EncodedCorpus, load_corpus, write_sentences
 from wordlab.errors import WordlabError
 from wordlab.modelio import load_model, save_model
 from wordlab.models.threads import Interrupted, run_jobs
 from wordlab.progress import Progress
+from wordlab.textread import TextOptions
 from wordlab.vocab import Vocab
 
 CALLBACK_METHODS = ("on_train_begin", "on_epoch_begin", "on_epoch_end", "on_train_end")

@@ -23,8 +23,6 @@ import numpy as np
 
 from wordlab.errors import WordlabError
 from wordlab.kernels import fasttext as K
-from wordlab.kernels.labelled import build_examples
-from wordlab.kernels.subwords import subword_table
 from wordlab.modelio import pack_words, unpack_words
 from wordlab.models.base import Trainer
 from wordlab.models.bucket_rows import compact_rows, full_matrix, initial_rows, rows_of
@@ -33,13 +31,14 @@ from wordlab.models.labelled import (
     TestResult,
     Tokens,
     decode,
+    dictionary_of,
     encode,
+    examples_of,
     precision_recall,
     read_tokens,
     tokenize_bytes,
 )
 from wordlab.models.threads import KernelCounters, job_seed
-from wordlab.subwords import BOW, EOW, pack_strings
 from wordlab.tokenizers import TOKENIZERS, require_zh, retokenize_labelled
 from wordlab.vectors import Vectors
 from wordlab.vocab import loss_tables
@@ -128,29 +127,9 @@ class Classifier(Trainer):
 
     def _build_dictionary(self, tokens: Tokens, path: str | os.PathLike) -> None:
         s = self.settings
-        counts = tokens.counts
-        distinct = tokens.distinct
-        prefix = encode(s.label_prefix)
-        is_label = np.fromiter((d.startswith(prefix) for d in distinct), bool, len(distinct))
-        is_label[0] = False  # </s>
-        word_ids = np.flatnonzero(~is_label & (counts >= s.min_count)).tolist()
-        label_ids = np.flatnonzero(is_label & (counts >= s.min_count_label)).tolist()
-        if not label_ids:
-            raise WordlabError(
-                f"{path}: no labels found (labels are tokens starting with {s.label_prefix!r}; "
-                "set --label-prefix if yours differ)"
-            )
-        if not any(i != 0 for i in word_ids):
-            raise WordlabError(
-                f"{path}: no words to learn from (only labels, or --min-count too high)"
-            )
-        cl = counts.tolist()
-        word_ids.sort(key=lambda i: (-cl[i], distinct[i]))
-        label_ids.sort(key=lambda i: (-cl[i], distinct[i]))
-        self.words = [decode(distinct[i]) for i in word_ids]
-        self.word_counts = counts[word_ids].astype(np.int64)
-        self.labels = [decode(distinct[i]) for i in label_ids]
-        self.label_counts = counts[label_ids].astype(np.int64)
+        self.words, self.word_counts, self.labels, self.label_counts = dictionary_of(
+            tokens, s.label_prefix, s.min_count, s.min_count_label, path
+        )
         self._index()
 
     def _index(self) -> None:
@@ -160,52 +139,10 @@ class Classifier(Trainer):
     def _examples(self, tokens: Tokens) -> Examples:
         """Examples (input rows, label ids) of a token stream, against this model's dictionary."""
         s = self.settings
-        tok, distinct = tokens.tok, tokens.distinct
-        nwords = len(self.words)
-        prefix = encode(s.label_prefix)
-        kind = np.zeros(len(distinct), dtype=np.int8)
-        label = np.full(len(distinct), -1, dtype=np.int32)
-        word = np.full(len(distinct), -1, dtype=np.int32)
-        for i, d in enumerate(distinct):
-            wid = self._word_index.get(d, -1)
-            word[i] = wid
-            if i == 0:
-                kind[i] = 2
-            elif wid < 0 and d.startswith(prefix):
-                kind[i] = 1
-                label[i] = self._label_index.get(d, -1)
-        hashes = tokens.hashes
-        # rows of each distinct token: its own row if known, then its character n-grams
-        use_sub = s.maxn > 0 and s.rows_bucket > 0
-        bracketed = [
-            BOW + decode(d) + EOW if (use_sub and kind[i] == 0) else ""
-            for i, d in enumerate(distinct)
-        ]
-        buf, offsets = pack_strings(bracketed)
-        sub_ptr, sub_ids, _, _ = subword_table(
-            buf, offsets, s.minn, s.maxn, s.rows_bucket if use_sub else 0, False, nwords
-        )
-        ptr = np.zeros(len(distinct) + 1, dtype=np.int64)
-        own = (word >= 0).astype(np.int64)
-        np.cumsum(own + np.diff(sub_ptr), out=ptr[1:])
-        ids = np.empty(int(ptr[-1]), dtype=np.int32)
-        ids[ptr[:-1][word >= 0]] = word[word >= 0]
-        rest = np.repeat(ptr[:-1] + own, np.diff(sub_ptr)) + (
-            np.arange(sub_ids.shape[0]) - np.repeat(sub_ptr[:-1], np.diff(sub_ptr))
-        )
-        ids[rest] = sub_ids
-        in_ptr, inputs, lab_ptr, labels, ntok = build_examples(
-            kind[tok],
-            label[tok],
-            hashes[tok],
-            ptr,
-            ids,
-            tok,
-            nwords,
-            s.word_ngrams,
-            s.rows_bucket,
-        )
-        return Examples(in_ptr, inputs, lab_ptr, labels, ntok)
+        return examples_of(
+            tokens, self._word_index, self._label_index, s.label_prefix, s.minn, s.maxn,
+            s.rows_bucket, s.word_ngrams,
+        )  # fmt: skip
 
     # -- training --------------------------------------------------------------------------------
 

@@ -27,11 +27,12 @@ from wordlab.cooccur import (
     read_records,
     shuffle_records,
 )
-from wordlab.corpus import EncodedCorpus, TextOptions
+from wordlab.corpus import EncodedCorpus
 from wordlab.errors import WordlabError
 from wordlab.kernels.glove import train_records
 from wordlab.modelio import pack_words, unpack_words
 from wordlab.models.base import Trainer
+from wordlab.textread import TextOptions
 from wordlab.vectors import Vectors
 from wordlab.vocab import Vocab
 

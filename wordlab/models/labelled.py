@@ -14,7 +14,9 @@ import numpy as np
 
 from wordlab.errors import WordlabError
 from wordlab.fileio import open_binary, require_file
-from wordlab.kernels.labelled import tokenize
+from wordlab.kernels.labelled import build_examples, tokenize
+from wordlab.kernels.subwords import subword_table
+from wordlab.subwords import BOW, EOW, pack_strings
 
 EOS = b"</s>"
 
@@ -112,3 +114,89 @@ def precision_recall(
     if n == 0:
         raise WordlabError("no test line has both a label and a known word")
     return TestResult(n, hits / predicted if predicted else 0.0, hits / gold if gold else 0.0, k)
+
+
+# ----------------------------------------------------------------------------------------------
+# The dictionary and the examples of a classifier (fastText's dictionary.cc and getLine)
+
+
+def dictionary_of(
+    tokens: Tokens, label_prefix: str, min_count: int, min_count_label: int, path: object
+) -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
+    """(words, word counts, labels, label counts) of a training stream, each by count then text."""
+    counts = tokens.counts
+    distinct = tokens.distinct
+    prefix = encode(label_prefix)
+    is_label = np.fromiter((d.startswith(prefix) for d in distinct), bool, len(distinct))
+    is_label[0] = False  # </s>
+    word_ids = np.flatnonzero(~is_label & (counts >= min_count)).tolist()
+    label_ids = np.flatnonzero(is_label & (counts >= min_count_label)).tolist()
+    if not label_ids:
+        raise WordlabError(
+            f"{path}: no labels found (labels are tokens starting with {label_prefix!r}; "
+            "set --label-prefix if yours differ)"
+        )
+    if not any(i != 0 for i in word_ids):
+        raise WordlabError(f"{path}: no words to learn from (only labels, or --min-count too high)")
+    cl = counts.tolist()
+    word_ids.sort(key=lambda i: (-cl[i], distinct[i]))
+    label_ids.sort(key=lambda i: (-cl[i], distinct[i]))
+    return (
+        [decode(distinct[i]) for i in word_ids],
+        counts[word_ids].astype(np.int64),
+        [decode(distinct[i]) for i in label_ids],
+        counts[label_ids].astype(np.int64),
+    )
+
+
+def examples_of(
+    tokens: Tokens,
+    word_index: dict[bytes, int],
+    label_index: dict[bytes, int],
+    label_prefix: str,
+    minn: int,
+    maxn: int,
+    rows_bucket: int,
+    word_ngrams: int,
+) -> Examples:
+    """Each line's input rows (words, their character n-grams, word n-grams) and label ids.
+
+    Rows follow fastText's input matrix: a known word's own row, then `nwords + hash % bucket`
+    for its character n-grams (when maxn > 0) and for the line's word n-grams.
+    """
+    tok, distinct = tokens.tok, tokens.distinct
+    nwords = len(word_index)
+    prefix = encode(label_prefix)
+    kind = np.zeros(len(distinct), dtype=np.int8)
+    label = np.full(len(distinct), -1, dtype=np.int32)
+    word = np.full(len(distinct), -1, dtype=np.int32)
+    for i, d in enumerate(distinct):
+        wid = word_index.get(d, -1)
+        word[i] = wid
+        if i == 0:
+            kind[i] = 2
+        elif wid < 0 and d.startswith(prefix):
+            kind[i] = 1
+            label[i] = label_index.get(d, -1)
+    # rows of each distinct token: its own row if known, then its character n-grams
+    use_sub = maxn > 0 and rows_bucket > 0
+    bracketed = [
+        BOW + decode(d) + EOW if (use_sub and kind[i] == 0) else "" for i, d in enumerate(distinct)
+    ]
+    buf, offsets = pack_strings(bracketed)
+    sub_ptr, sub_ids, _, _ = subword_table(
+        buf, offsets, minn, maxn, rows_bucket if use_sub else 0, False, nwords
+    )
+    ptr = np.zeros(len(distinct) + 1, dtype=np.int64)
+    own = (word >= 0).astype(np.int64)
+    np.cumsum(own + np.diff(sub_ptr), out=ptr[1:])
+    ids = np.empty(int(ptr[-1]), dtype=np.int32)
+    ids[ptr[:-1][word >= 0]] = word[word >= 0]
+    rest = np.repeat(ptr[:-1] + own, np.diff(sub_ptr)) + (
+        np.arange(sub_ids.shape[0]) - np.repeat(sub_ptr[:-1], np.diff(sub_ptr))
+    )
+    ids[rest] = sub_ids
+    in_ptr, inputs, lab_ptr, labels, ntok = build_examples(
+        kind[tok], label[tok], tokens.hashes[tok], ptr, ids, tok, nwords, word_ngrams, rows_bucket
+    )
+    return Examples(in_ptr, inputs, lab_ptr, labels, ntok)
