@@ -358,3 +358,21 @@ def test_resume_without_a_saved_model_is_an_error(tmp_path, capsys) -> None:
     assert main(["word2vec", "--output", str(tmp_path / "none"), "--resume", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "not found" in err and os.fspath(tmp_path / "none") in err
+
+
+def test_checkpoint_minutes_save_after_the_last_epoch_not_each(tmp_path) -> None:
+    """With minutes, short epochs are not each saved; the last one is; without, every epoch is."""
+    sentences = _zipf_sentences(20_000, 500, seed=1)
+    saved: dict[str, list[int]] = {}
+    for name, minutes in (("minutes", 60.0), ("every", None)):
+        model = Word2Vec(**{**W2V, "epochs": 3})
+        real_save, calls = model.save, saved.setdefault(name, [])
+
+        def spy(path, format="wordlab", _real=real_save, _calls=calls, _m=model):  # noqa: A002
+            _calls.append(_m.epochs_done)
+            return _real(path, format)
+
+        model.save = spy
+        model.fit(sentences, checkpoint=tmp_path / name, checkpoint_minutes=minutes)
+        assert Word2Vec.load(tmp_path / f"{name}.wordlab").epochs_done == 3
+    assert saved == {"minutes": [3], "every": [1, 2, 3]}
