@@ -10,6 +10,7 @@ from conftest import shared_data
 from scipy import stats
 
 import wordlab.evaluation.analogy as analogy_module
+import wordlab.evaluation.analogy_search as analogy_search
 from wordlab.cli import main
 from wordlab.errors import WordlabError
 from wordlab.evaluation import evaluate_analogy, evaluate_similarity
@@ -197,7 +198,7 @@ def test_analogy_agrees_with_gensim(tmp_path, monkeypatch, mode):
     if tie is not None:
         monkeypatch.setattr(analogy_module, "_TIE", tie)
     if table is not None:
-        monkeypatch.setattr(analogy_module, "_TABLE_SCORES", table)
+        monkeypatch.setattr(analogy_search, "_TABLE_SCORES", table)
     for restrict in (len(v) - 40, len(v)) if mode == "default" else (len(v) - 40,):
         ours = evaluate_analogy(v, questions, restrict_vocab=restrict, batch_size=batch)
         score, sections = kv.evaluate_word_analogies(str(questions), restrict_vocab=restrict)

@@ -50,9 +50,11 @@ def _zero(v: np.ndarray) -> None:
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _copy_row(dst: np.ndarray, matrix: np.ndarray, row: int) -> None:
+def _load_row(dst: np.ndarray, grad: np.ndarray, matrix: np.ndarray, row: int) -> None:
+    # dst = matrix[row] and grad = 0 in one pass (a skip-gram pair's start)
     for k in range(dst.shape[0]):
         dst[k] = matrix[row, k]
+        grad[k] = 0.0
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -160,8 +162,7 @@ def train_range(
                     if c == pos:
                         continue
                     row = sen[c]
-                    _copy_row(neu1, syn0, row)
-                    _zero(neu1e)
+                    _load_row(neu1, neu1e, syn0, row)
                     if use_hs:
                         loss += hierarchical_softmax_range(
                             neu1, neu1e, syn1, hs_codes, hs_points, h0, h1, lr
