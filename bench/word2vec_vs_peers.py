@@ -22,6 +22,7 @@ frequent words, all scored by wordlab.evaluation on the written vectors.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import shutil
 import statistics
@@ -51,7 +52,9 @@ def prepare_prefix(corpus: Path, n_bytes: int, out: Path) -> Path:
     return out
 
 
-def child_wordlab(args: argparse.Namespace, mode: str, out: Path) -> dict:
+def child_wordlab(
+    args: argparse.Namespace, mode: str, out: Path, batch_window: bool = False
+) -> dict:
     """Train wordlab's word2vec in this process; return its own timing."""
     from wordlab.models.word2vec import Word2Vec
 
@@ -60,7 +63,7 @@ def child_wordlab(args: argparse.Namespace, mode: str, out: Path) -> dict:
         w2v = Word2Vec(
             model=model, loss=loss, dim=args.dim, window=args.window, negative=args.negative,
             sample=args.sample, epochs=args.epochs, min_count=args.min_count,
-            threads=args.threads, seed=1, progress=False,
+            threads=args.threads, seed=1, progress=False, batch_window=batch_window,
         ).fit(args.text, corpus_cache=Path(cache) / "enc")  # fmt: skip
     w2v.wv.save(out, "word2vec-binary")
     # the training loop's own seconds, epoch by epoch (encoding and vocabulary not included)
@@ -178,7 +181,11 @@ def main() -> int:
     p.add_argument("--corpus", default=str(DATA / "corpora" / "enwiki-70m.txt.xz"))
     p.add_argument("--bytes", type=int, default=100_000_000, help="prefix size (default 100 MB)")
     p.add_argument("--modes", default=",".join(MODES))
-    p.add_argument("--tools", default="wordlab,gensim,c")
+    p.add_argument(
+        "--tools",
+        default="wordlab,gensim,c",
+        help="of wordlab, wordlab-batch (skip-gram with --batch-window), gensim, c",
+    )
     p.add_argument("--workdir", default=None, help="for the prefix and vectors (default: tmp)")
     p.add_argument("--json", help="also write the results here")
     p.add_argument(
@@ -209,8 +216,12 @@ def main() -> int:
     args = p.parse_args()
 
     if args.child:
-        fn = child_wordlab if args.child == "wordlab" else child_gensim
-        print(json.dumps(fn(args, args.child_mode, args.child_out)))
+        if args.child.startswith("wordlab"):  # "wordlab-batch": skip-gram's --batch-window
+            batch = args.child == "wordlab-batch"
+            result = child_wordlab(args, args.child_mode, args.child_out, batch)
+        else:
+            result = child_gensim(args, args.child_mode, args.child_out)
+        print(json.dumps(result))
         return 0
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="w2v-bench-"))
@@ -241,7 +252,7 @@ def main() -> int:
               f"{len(vocab):,} words with count >= {args.min_count}, {words:,} words trained "
               f"({args.epochs} epochs), {args.threads} threads", flush=True)  # fmt: skip
 
-    if "wordlab" in tools and not args.memory_probe:
+    if any(t.startswith("wordlab") for t in tools) and not args.memory_probe:
         # compile wordlab's kernels into Numba's cache (once per install) on a small prefix, so
         # the timed runs measure training, not compilation
         small = argparse.Namespace(**vars(args))
@@ -288,18 +299,18 @@ def main() -> int:
                 f"{r['simlex']:.3f} | {r['analogy']:.3f} |"
             )
     print("\nwordlab vs the best peer (speed ratio; quality difference in points):")
-    for mode, by_tool in results.items():
-        peers = {t: r for t, r in by_tool.items() if t != "wordlab"}
-        if "wordlab" not in by_tool or not peers:
+    for (mode, by_tool), ours in itertools.product(results.items(), ("wordlab", "wordlab-batch")):
+        peers = {t: r for t, r in by_tool.items() if not t.startswith("wordlab")}
+        if ours not in by_tool or not peers:
             continue
-        w = by_tool["wordlab"]
+        w = by_tool[ours]
         parts = [
             f"train {w['words_per_s'] / max(r['words_per_s'] for r in peers.values()):.2f}x",
             f"wall {w['wall_words_per_s'] / max(r['wall_words_per_s'] for r in peers.values()):.2f}x",
         ]
         for key in ("ws353", "simlex", "analogy"):
             parts.append(f"{key} {100 * (w[key] - max(r[key] for r in peers.values())):+.1f}")
-        print(f"  {mode}: " + ", ".join(parts))
+        print(f"  {mode} ({ours}): " + ", ".join(parts))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     return 0

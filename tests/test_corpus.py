@@ -132,3 +132,37 @@ def test_release_gives_back_the_pages_of_read_tokens(tmp_path):
     # the tokens read back the same after their pages were let go
     assert int(np.asarray(enc.tokens).sum(dtype=np.int64)) == total
     assert np.array_equal(np.bincount(enc.tokens[: enc.n_tokens // 2], minlength=50), expected)
+
+
+def test_words_are_read_only_as_far_as_the_vocabulary_needs(tmp_path):
+    """A vocabulary reads a prefix of words.txt; `wordlab vocab` copies the corpus's lines."""
+    from collections import Counter
+
+    from wordlab.cli import main
+    from wordlab.corpus import EncodedCorpus
+
+    rng = np.random.default_rng(3)
+    tokens = [f"w{int(i)}" for i in rng.zipf(1.3, 20_000) if i < 5_000]
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(" ".join(tokens[i : i + 50]) for i in range(0, len(tokens), 50)))
+    expected = sorted(Counter(tokens).items(), key=lambda wc: (-wc[1], wc[0]))
+    encode_corpus(path, tmp_path / "enc", progress=False)
+    for fresh in (True, False):
+        if not fresh:  # a corpus encoded before counts.npy existed reads words.txt for counts
+            (tmp_path / "enc" / "counts.npy").unlink()
+        enc = EncodedCorpus.load(tmp_path / "enc")
+        assert len(enc.words) == len(expected)
+        assert enc.counts.tolist() == [c for _, c in expected]
+        v = Vocab.from_corpus(enc, min_count=3)
+        assert v.words == [w for w, c in expected if c >= 3]
+        assert len(enc.words._head) == (len(v) if fresh else len(expected))
+        assert list(enc.words) == [w for w, _ in expected]
+    for min_count in (1, 3):
+        out = tmp_path / f"vocab{min_count}.txt"
+        args = ["vocab", "--input", str(path), "--output", str(out), "--quiet"]
+        assert (
+            main([*args, "--min-count", str(min_count), "--corpus-cache", str(tmp_path / "c2")])
+            == 0
+        )
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert lines == [f"{w} {c}" for w, c in expected if c >= min_count]

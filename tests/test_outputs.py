@@ -286,12 +286,12 @@ def fail_on(monkeypatch, cls: type, method: str, final: Path) -> None:
 
 
 def test_vocab_full_disk_keeps_the_vocabulary(tmp_path, temp_folder, monkeypatch, capsys):
-    from wordlab.vocab import Vocab
+    from wordlab.wordcounts import WordFile
 
     corpus = tmp_path / "corpus.txt"
     write_planted_corpus(corpus, n_lines=100)
     final = tmp_path / "vocab.txt"
-    fail_on(monkeypatch, Vocab, "save", final)
+    fail_on(monkeypatch, WordFile, "write_head", final)
     args = ["vocab", "--input", str(corpus), "--output", str(final), "--min-count", "1"]
     assert main([*args, "--quiet"]) == 2
     (rescued,) = temp_folder.glob("wordlab-rescued-*/vocab.txt")

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wordlab.corpus import load_corpus, read_word_counts
+from wordlab.corpus import load_corpus
 from wordlab.errors import WordlabError
 from wordlab.evaluation.datasets import read_analogies, read_similarity
 from wordlab.evaluation.ner.conll import TAG_RE, read_conll
@@ -31,6 +31,7 @@ from wordlab.modelio import load_model, pack_words, save_model, unpack_words
 from wordlab.models.labelled import read_tokens
 from wordlab.textread import TextOptions
 from wordlab.vectors import Vectors
+from wordlab.wordcounts import read_word_counts
 
 CODECS: dict[str, Callable[[bytes], bytes] | None] = {
     "": None,
@@ -293,7 +294,7 @@ def test_damaged_files_raise_only_wordlab_error(tmp_path_factory, reader, codec,
 
 @pytest.mark.parametrize("fmt", ["glove", "word2vec", "word2vec-binary"])
 def test_compressed_vectors_grow_past_the_first_allocation(tmp_path, monkeypatch, fmt):
-    import wordlab.vectors_io as vio
+    import wordlab.vectors_parse as vio
 
     rng = np.random.default_rng(1)
     v = Vectors([f"w{i}" for i in range(300)], rng.normal(size=(300, 4)).astype(np.float32))

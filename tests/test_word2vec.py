@@ -197,3 +197,98 @@ def test_command_writes_vectors_and_model(planted, tmp_path) -> None:
     vec = Vectors.load(tmp_path / "out" / "vectors.bin")
     assert len(vec) == len(Vocab.from_corpus(corpus, 1)) and vec.dim == 8
     assert Word2Vec.load(tmp_path / "out" / "model").settings.loss == "hs"
+
+
+def _reference_batch_window(tokens, syn0, syn1, syn1neg, codes, points, offsets, noise, window,
+                            negative, lr, seed):  # fmt: skip
+    """Skip-gram with --batch-window written out in NumPy, one sentence, no subsampling.
+
+    Per position: the C generator draws the effective window (and, with negative sampling, one
+    set of noise words for the whole window); every output row is scored against all context
+    rows as they were at the start of the position, gets the sum of their steps once, and each
+    context row gets its own summed gradient at the end.
+    """
+    from wordlab.kernels.objectives import MAX_EXP, SIGMOID_TABLE, TABLE_SCALE
+
+    mask = (1 << 64) - 1
+    state = seed
+
+    def draw() -> int:
+        nonlocal state
+        state = (state * 25214903917 + 11) & mask
+        return state
+
+    n = len(tokens)
+    for pos, word in enumerate(tokens):
+        b = draw() % window
+        ctx = [tokens[c] for c in range(max(pos - window + b, 0), min(pos + window - b, n - 1) + 1)
+               if c != pos]  # fmt: skip
+        rows = []
+        if not negative:  # hierarchical softmax
+            path = range(offsets[word], offsets[word + 1])
+            rows = [(syn1, int(points[d]), 1 - int(codes[d]), True) for d in path]
+        else:
+            drawn = [int(noise[((draw() >> 32) * len(noise)) >> 32]) for _ in range(negative)]
+            rows += [(syn1neg, word, 1, False)]
+            rows += [(syn1neg, d, 0, False) for d in drawn if d != word]
+        h = syn0[ctx].astype(np.float32)
+        grads = np.zeros_like(h)
+        for wo, row, label, skip in rows:
+            f = (h @ wo[row]).astype(np.float32)
+            inside = (f > -MAX_EXP) & (f < MAX_EXP)
+            p = np.where(f > 0, 1.0, 0.0).astype(np.float32)
+            idx = ((f[inside] + MAX_EXP) * TABLE_SCALE).astype(np.int64)
+            p[inside] = SIGMOID_TABLE[idx]
+            g = (lr * (label - p)).astype(np.float32)
+            if skip:
+                g[~inside] = 0.0
+            grads += g[:, None] * wo[row]
+            wo[row] += g @ h
+        np.add.at(syn0, ctx, grads)
+
+
+@pytest.mark.parametrize("loss", ["hs", "ns"])
+def test_batch_window_matches_a_numpy_reference(loss) -> None:
+    """The kernel's --batch-window path against the update written out independently."""
+    from wordlab.kernels.word2vec import train_range
+    from wordlab.vocab import loss_tables
+
+    rng = np.random.default_rng(5)
+    counts = np.sort(rng.integers(1, 50, 12))[::-1].astype(np.int64)
+    tokens = rng.integers(0, 12, 60).astype(np.int32)
+    noise, codes, points, offsets = loss_tables(
+        counts, 0.75 if loss == "ns" else None, loss == "hs"
+    )
+    syn0 = ((rng.random((12, 8)) - 0.5) * 2).astype(np.float32)
+    syn1 = (rng.random((11, 8)) - 0.5).astype(np.float32)
+    syn1neg = (rng.random((12, 8)) - 0.5).astype(np.float32)
+    negative = 3 if loss == "ns" else 0
+    ours = [a.copy() for a in (syn0, syn1, syn1neg)]
+    train_range(
+        tokens, 0, len(tokens), np.array([0, len(tokens)], np.int64), 12, *ours,
+        np.ones(12, np.float32), False, noise, negative, codes, points, offsets, loss == "hs",
+        True, True, 3, 0.5, 1e12, np.zeros(1, np.int64), np.uint64(7), True,
+    )  # fmt: skip
+    ref = [a.copy() for a in (syn0, syn1, syn1neg)]
+    _reference_batch_window(tokens, *ref, codes, points, offsets, noise, 3, negative, 0.5, 7)
+    for a, b in zip(ours, ref, strict=True):
+        assert np.allclose(a, b, atol=1e-4)
+    assert not np.allclose(ours[0], syn0)  # the inputs did move
+
+
+@pytest.mark.parametrize("loss", ["hs", "ns"])
+def test_batch_window_learns_the_planted_topics_and_differs_from_pairs(planted, loss) -> None:
+    topics, corpus = planted
+
+    def train(batch: bool) -> Word2Vec:
+        return Word2Vec(
+            model="sg", loss=loss, dim=16, window=3, epochs=5, min_count=1, sample=1e-2,
+            threads=1, batch_window=batch, progress=False,
+        ).fit(corpus)  # fmt: skip
+
+    batched, again, pairs = train(True), train(True), train(False)
+    assert np.array_equal(batched.syn0, again.syn0)  # one thread, one seed: the same vectors
+    assert not np.allclose(batched.syn0, pairs.syn0)
+    assert _topic_precision(batched.vectors, topics) >= 0.9
+    with pytest.raises(WordlabError, match="--batch-window"):
+        Word2VecSettings(model="cbow", batch_window=True)

@@ -181,8 +181,8 @@ def count_cooccurrences(
 
     Peak memory stays within `settings.memory` GB (plus the interpreter's): the dense table and
     the overflow buffers take GloVe's shares (plan_memory), the tokens are read in 4 MB windows,
-    spills stream through small buffers, and the merge's blocks get what the dense table and the
-    vocabulary leave. `max_product` and `overflow_length` override the sizes derived from
+    spills stream through small buffers, and the merge's blocks get what the overflow buffers
+    had (at most what the dense table and the vocabulary leave), so counting sets the peak. `max_product` and `overflow_length` override the sizes derived from
     `settings.memory`, as GloVe's options of the same names do (tests use them to force spills);
     `block_tokens` overrides the summation block (tests make it small to cut windows).
     """
@@ -201,7 +201,9 @@ def count_cooccurrences(
 
     # Memory: the dense table, the vocabulary (the caller's word lists, id_map) and per thread a
     # token window and spill buffers stay held; the overflow buffers take GloVe's share while
-    # counting, the merge's blocks 90% of what is left after (10% for the allocator's slack).
+    # counting, and the merge's blocks no more than they did (nor 90% of what is left, 10% for
+    # the allocator's slack): the merge then never raises the count's peak, which stays near
+    # GloVe's own (its cooccur holds the dense table and the overflow buffer, ~0.57 x --memory).
     budget = int(settings.memory * _GB)
     token_window = max(min(_TOKEN_WINDOW, budget // (64 * settings.threads)), 1 << 12)
     per_thread = 4 * token_window + 16 * SPILL_BUFFER + 8 * layout.grid.shape[0] + V
@@ -220,7 +222,7 @@ def count_cooccurrences(
             f"line index take about {lists / (1 << 20):,.0f} MB besides the counting tables "
             f"({(counting - lists) / (1 << 20):,.0f} MB); use --memory {enough:g} or more"
         )
-    merge_memory = int(0.9 * (budget - held))
+    merge_memory = min(int(0.9 * (budget - held)), counting - held)
 
     shard_root = Path(tempfile.mkdtemp(prefix="wordlab-cooccur-", dir=temp_dir))
     shards: list[Path] = []

@@ -13,16 +13,18 @@ import functools
 import json
 import mmap
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from wordlab.errors import WordlabError
-from wordlab.fileio import atomic_open, atomic_path, open_binary, require_file
+from wordlab.fileio import atomic_open, atomic_path, require_file
 from wordlab.kernels import corpus as corpus_kernels
 from wordlab.progress import Progress
 from wordlab.textread import TextOptions, iter_text_chunks
+from wordlab.wordcounts import WordFile, read_word_counts
 
 # bytes that separate tokens for the compiled tokenizer: ASCII whitespace, \x1c-\x1f, and NUL
 _SEPARATOR = np.zeros(256, dtype=np.bool_)
@@ -91,7 +93,7 @@ class EncodedCorpus:
     directory: Path
     tokens: np.ndarray  # int32 ids, rank in `words`
     line_starts: np.ndarray  # int64, one per line plus a final entry == len(tokens)
-    words: list[str]  # every distinct token, ordered by count descending, then by word
+    words: Sequence[str]  # every distinct token, by count descending then word (a WordFile)
     counts: np.ndarray  # int64, count of each word in `words`
 
     @property
@@ -127,7 +129,12 @@ class EncodedCorpus:
         meta_path = d / "meta.json"
         if not meta_path.exists():
             raise WordlabError(f"{d}: not an encoded corpus (no meta.json)")
-        words, counts = read_word_counts(d / "words.txt")
+        if (d / "counts.npy").exists():
+            counts = np.load(d / "counts.npy")
+            words: Sequence[str] = WordFile(d / "words.txt", len(counts))
+        else:  # written before counts.npy existed
+            listed, counts = read_word_counts(d / "words.txt")
+            words = WordFile(d / "words.txt", len(counts), listed)
         tokens = np.load(d / "tokens.npy", mmap_mode="r")
         line_starts = np.load(d / "lines.npy")
         return cls(d, tokens, line_starts, words, counts)
@@ -175,7 +182,8 @@ def encode_corpus(
     progress: bool = True,
     memory: float | None = None,
 ) -> EncodedCorpus:
-    """Tokenize `path` once into `directory` (tokens.npy, lines.npy, words.txt, meta.json).
+    """Tokenize `path` once into `directory` (tokens.npy, lines.npy, words.txt, counts.npy,
+    meta.json).
 
     A folder already holding the encoding of the same file (path, size, mtime) with the same
     options is reused as it is. One pass over the text: tokens get provisional ids in order of
@@ -286,6 +294,8 @@ def encode_corpus(
                     continue
                 fh.write(memoryview(text[:n]).cast("B"))
                 i = i_next
+        with atomic_path(out / "counts.npy") as tmp, open(tmp, "wb") as fh:
+            np.save(fh, counts[order])
         del interner, order
     finally:
         if raw_path.exists():
@@ -301,40 +311,6 @@ def encode_corpus(
     with atomic_open(meta_path) as fh:
         json.dump(meta, fh, indent=1)
     return EncodedCorpus.load(out)
-
-
-def write_word_counts(path: str | os.PathLike, words: list[str], counts: np.ndarray) -> None:
-    """Write `word count` lines (GloVe's vocab.txt format), atomically."""
-    with atomic_open(path, "w", encoding="utf-8") as fh:
-        fh.writelines(f"{w} {int(c)}\n" for w, c in zip(words, counts, strict=True))
-
-
-def read_word_counts(path: Path) -> tuple[list[str], np.ndarray]:
-    """`word count` lines (plain, .gz, .bz2, .xz); a bad line is an error naming file and line."""
-    words: list[str] = []
-    counts: list[int] = []
-    with open_binary(require_file(path, "vocabulary file")) as fh:
-        for lineno, raw in enumerate(fh, 1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise WordlabError(
-                    f"{path}:{lineno}: not valid UTF-8 "
-                    f"({exc.reason} at byte {exc.start} of the line)"
-                ) from None
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) != 2 or not parts[1].isascii() or not parts[1].isdigit():
-                raise WordlabError(
-                    f"{path}:{lineno}: expected 'word count', got {line.strip()[:80]!r}"
-                )
-            count = int(parts[1])
-            if count >= 1 << 63:
-                raise WordlabError(f"{path}:{lineno}: count {parts[1][:40]} is too large")
-            words.append(parts[0])
-            counts.append(count)
-    return words, np.asarray(counts, dtype=np.int64)
 
 
 def default_cache_dir(path: str | os.PathLike, options: TextOptions) -> Path:

@@ -31,7 +31,7 @@ def write_word2vec_format(
     if fvocab is not None:
         if counts is None:
             raise WordlabError(f"cannot write {fvocab}: these vectors have no word counts")
-        from wordlab.corpus import write_word_counts
+        from wordlab.wordcounts import write_word_counts
 
         write_word_counts(fvocab, words, counts)
     write_vectors(
@@ -65,7 +65,7 @@ def read_word2vec_format(
         matrix = matrix.astype(datatype).astype(np.float32)
     counts = None
     if fvocab is not None:
-        from wordlab.corpus import read_word_counts
+        from wordlab.wordcounts import read_word_counts
 
         known = dict(zip(*read_word_counts(Path(fvocab)), strict=True))
         missing = [w for w in words if w not in known]

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from wordlab.corpus import EncodedCorpus, read_word_counts, write_word_counts
+from wordlab.corpus import EncodedCorpus
 from wordlab.errors import WordlabError
+from wordlab.wordcounts import read_word_counts, write_word_counts
 
 
 @dataclass
@@ -46,18 +47,7 @@ class Vocab:
         min_size: int = 2,
     ) -> Vocab:
         """The corpus's words with count >= `min_count`, at most `max_vocab` of them."""
-        if min_count < 1:
-            raise WordlabError(f"--min-count must be at least 1, got {min_count}")
-        if max_vocab is not None and max_vocab < 1:
-            raise WordlabError(f"--max-vocab must be positive, got {max_vocab}")
-        size = int(np.searchsorted(-corpus.counts, -min_count, side="right"))
-        if max_vocab is not None:
-            size = min(size, max_vocab)
-        if size < min_size:
-            raise WordlabError(
-                f"vocabulary too small: {size} word(s) occur at least {min_count} times in the corpus "
-                f"(need at least {min_size}); lower --min-count or use a larger corpus"
-            )
+        size = vocabulary_size(corpus.counts, min_count, max_vocab, min_size)
         return cls(corpus.words[:size], np.asarray(corpus.counts[:size], dtype=np.int64))
 
     def save(self, path: str | os.PathLike) -> None:
@@ -88,6 +78,25 @@ class Vocab:
     def huffman(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Huffman codes, inner-node paths and offsets for hierarchical softmax (see huffman_codes)."""
         return huffman_codes(self.counts)
+
+
+def vocabulary_size(
+    counts: np.ndarray, min_count: int = 5, max_vocab: int | None = None, min_size: int = 2
+) -> int:
+    """How many of the most frequent words (counts descending) a vocabulary keeps."""
+    if min_count < 1:
+        raise WordlabError(f"--min-count must be at least 1, got {min_count}")
+    if max_vocab is not None and max_vocab < 1:
+        raise WordlabError(f"--max-vocab must be positive, got {max_vocab}")
+    size = int(np.searchsorted(-counts, -min_count, side="right"))
+    if max_vocab is not None:
+        size = min(size, max_vocab)
+    if size < min_size:
+        raise WordlabError(
+            f"vocabulary too small: {size} word(s) occur at least {min_count} times in the corpus "
+            f"(need at least {min_size}); lower --min-count or use a larger corpus"
+        )
+    return size
 
 
 def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:

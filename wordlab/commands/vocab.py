@@ -14,7 +14,7 @@ from wordlab.commands.common import (
 )
 from wordlab.corpus import load_corpus
 from wordlab.distributed import add_scheduler_option
-from wordlab.vocab import Vocab
+from wordlab.vocab import vocabulary_size
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> None:
     corpus = load_corpus(
         args.input, text_options(args), args.corpus_cache, not args.quiet, args.memory
     )
-    vocab = Vocab.from_corpus(corpus, args.min_count, args.max_vocab, min_size=1)
-    save_safely(vocab.save, output, "vocabulary")
-    print(f"{len(vocab):,} words ({corpus.n_tokens:,} tokens) -> {args.output}")
+    size = vocabulary_size(corpus.counts, args.min_count, args.max_vocab, min_size=1)
+    # the corpus's own `word count` lines, copied as bytes: no Python string per word
+    save_safely(lambda path: corpus.words.write_head(path, size), output, "vocabulary")
+    print(f"{size:,} words ({corpus.n_tokens:,} tokens) -> {args.output}")

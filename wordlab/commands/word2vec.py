@@ -69,6 +69,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument(
         "--cbow-sum", action="store_true", help="CBOW sums context vectors instead of averaging"
     )
+    g.add_argument(
+        "--batch-window",
+        action="store_true",
+        help="skip-gram: update each output row once per window, from all the window's context "
+        "words at once, sharing one set of noise words (Ji et al.'s HogBatch); faster on "
+        "several threads, different (not worse) vectors than the C tool's per-pair updates",
+    )
     add_corpus_options(p)
     add_text_options(p)
     add_vocab_options(p)
@@ -93,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         cbow_mean=not args.cbow_sum,
         threads=args.threads,
         seed=args.seed,
+        batch_window=args.batch_window,
     )
     run_vectors_trainer(Word2Vec, settings, args, "word2vec")
     return 0

@@ -35,7 +35,7 @@ from wordlab.cooccur_shards import (
     spill_events,
     summation_block,
 )
-from wordlab.corpus import WORD_OBJECT_BYTES, _Interner, read_word_counts
+from wordlab.corpus import WORD_OBJECT_BYTES, _Interner
 from wordlab.distributed.cluster import RETRIES, gather, n_workers, require_input, task_report
 from wordlab.distributed.scan import RANGE_BYTES, CorpusScan, lookup, scan_corpus
 from wordlab.errors import WordlabError
@@ -43,6 +43,7 @@ from wordlab.fileio import atomic_path
 from wordlab.kernels import cooccur as kernels
 from wordlab.textread import CHUNK_BYTES, TextOptions, iter_text_pieces
 from wordlab.vocab import Vocab
+from wordlab.wordcounts import read_word_counts
 
 _GB = 1 << 30
 _PIECE_BYTES = 1 << 20  # text read at a time by a block: the last piece overshoots the block

@@ -1,9 +1,11 @@
 """Compiled Numba kernels: plain arrays in and out, no Python objects, `nogil` for the threads.
 
-Importing this package first spares every process numba's start-up check for a BLAS: when numba
-loads its array functions it imports SciPy's BLAS bindings just to note that `np.dot` could be
-compiled, which costs a fifth of a second of SciPy start-up in every short command. No wordlab
-kernel calls BLAS; should one ever do, numba's own check still runs when that kernel compiles.
+Loading a cached kernel costs no compiler set-up: numba's cache loader first "refreshes" the
+compiling context, importing and registering every implementation numba has (arrays, math,
+random, typed containers, ...; about 0.2 s, most of a tiny command's start-up), though machine
+code read from the cache needs none of them, only numba's runtime (its memory allocator). Here a
+cache load initialises just the runtime; a kernel that is not cached is compiled as before, and
+compiling refreshes the context itself.
 
 Editing a kernel: numba's on-disk cache (`cache=True`) checks only the file of the function it
 caches, so a kernel that calls an edited function of another file keeps its old machine code.
@@ -13,20 +15,17 @@ not affected: installing a version rewrites every file, so every cache entry is 
 
 from __future__ import annotations
 
-import sys
+
+def _load_cached_kernels_lightly() -> None:
+    from numba.core.caching import Cache
+    from numba.core.runtime import rtsys
+
+    def load_overload(self, sig, target_context):  # numba's, less the context refresh
+        rtsys.initialize(target_context)
+        with self._guard_against_spurious_io_errors():
+            return self._load_overload(sig, target_context)
+
+    Cache.load_overload = load_overload
 
 
-def _skip_blas_check_at_startup() -> None:
-    if "numba.np.arraymath" in sys.modules:
-        return
-    import numba.np.linalg as linalg
-
-    check = linalg.ensure_blas
-    linalg.ensure_blas = lambda: None  # what numba.np.arraymath runs at import time
-    try:
-        import numba.np.arraymath  # noqa: F401
-    finally:
-        linalg.ensure_blas = check
-
-
-_skip_blas_check_at_startup()
+_load_cached_kernels_lightly()

@@ -82,7 +82,7 @@ SIGMOID_TABLE = (1.0 / (1.0 + np.exp(-_GRID))).astype(np.float32)
 # log(1 + e^x) on the same bins (taken at their centres, as the loss is only reported), for the
 # loss: -log p = softplus(f) - f, -log(1 - p) = softplus(f).
 SOFTPLUS_TABLE = np.log1p(np.exp(_GRID + MAX_EXP / EXP_TABLE_SIZE)).astype(np.float32)
-_SCALE = EXP_TABLE_SIZE / MAX_EXP / 2.0
+TABLE_SCALE = EXP_TABLE_SIZE / MAX_EXP / 2.0
 
 LCG_MULTIPLIER = np.uint64(25214903917)
 LCG_INCREMENT = np.uint64(11)
@@ -103,7 +103,7 @@ def sigmoid(f: float) -> np.float32:
         return np.float32(1.0)
     if f <= -MAX_EXP:
         return np.float32(0.0)
-    return SIGMOID_TABLE[int((f + MAX_EXP) * _SCALE)]
+    return SIGMOID_TABLE[int((f + MAX_EXP) * TABLE_SCALE)]
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -113,7 +113,7 @@ def softplus(f: float) -> np.float32:
         return np.float32(f)
     if f <= -MAX_EXP:
         return np.float32(0.0)
-    return SOFTPLUS_TABLE[int((f + MAX_EXP) * _SCALE)]
+    return SOFTPLUS_TABLE[int((f + MAX_EXP) * TABLE_SCALE)]
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -261,7 +261,7 @@ def hierarchical_softmax_range(
             if not last:
                 f = _dot_row(hidden, wo, points[d + 1])
             continue
-        i = int((f + MAX_EXP) * _SCALE)
+        i = int((f + MAX_EXP) * TABLE_SCALE)
         sp = SOFTPLUS_TABLE[i]
         loss += sp - f if label else sp
         g = np.float32(lr * (label - SIGMOID_TABLE[i]))

@@ -16,6 +16,10 @@ import numpy as np
 from numba import njit
 
 from wordlab.kernels.objectives import (
+    MAX_EXP,
+    SIGMOID_TABLE,
+    SOFTPLUS_TABLE,
+    TABLE_SCALE,
     draw_noise,
     hierarchical_softmax_range,
     lcg_next,
@@ -58,6 +62,52 @@ def _load_row(dst: np.ndarray, grad: np.ndarray, matrix: np.ndarray, row: int) -
 
 
 @njit(cache=True, nogil=True, fastmath=True)
+def _batch_row(
+    hidden: np.ndarray,
+    grads: np.ndarray,
+    n_ctx: int,
+    wo: np.ndarray,
+    row: int,
+    label: int,
+    lr: float,
+    step: np.ndarray,
+    skip_saturated: bool,
+) -> float:
+    """One output row against every context row of a window at once (`batch_window`).
+
+    Each context j gets its gradient in grads[j] from the row as it was; the row gets the sum of
+    the contexts' steps in one write, so it is written once per position instead of once per
+    context (Ji et al. 2016's HogBatch, here for hierarchical softmax too).
+    """
+    dim = hidden.shape[1]
+    loss = 0.0
+    for k in range(dim):
+        step[k] = 0.0
+    for j in range(n_ctx):
+        f = np.float32(0.0)
+        for k in range(dim):
+            f += hidden[j, k] * wo[row, k]
+        saturated = f <= -MAX_EXP or f >= MAX_EXP
+        if saturated:
+            sp = f if f > 0 else np.float32(0.0)
+            p = np.float32(1.0) if f > 0 else np.float32(0.0)
+        else:
+            i = int((f + MAX_EXP) * TABLE_SCALE)
+            sp = SOFTPLUS_TABLE[i]
+            p = SIGMOID_TABLE[i]
+        loss += sp - f if label else sp
+        if saturated and skip_saturated:
+            continue
+        g = np.float32(lr * (label - p))
+        for k in range(dim):
+            grads[j, k] += g * wo[row, k]
+            step[k] += g * hidden[j, k]
+    for k in range(dim):
+        wo[row, k] += step[k]
+    return loss
+
+
+@njit(cache=True, nogil=True, fastmath=True)
 def train_range(
     tokens: np.ndarray,
     start: int,
@@ -82,6 +132,7 @@ def train_range(
     total_words: float,
     counter: np.ndarray,
     seed: np.uint64,
+    batch_window: bool = False,
 ) -> tuple[float, int, int]:
     """Train on tokens[start:end]; return (summed loss, number of predictions, words read).
 
@@ -96,6 +147,10 @@ def train_range(
     drawn = np.empty(2 * window * max(negative, 1), dtype=np.int32)
     state = np.empty(1, dtype=np.uint64)
     state[0] = seed
+    # batch_window scratch: the window's context rows, their gradients, an output row's step
+    ctx = np.empty(2 * window, dtype=np.int32)
+    ctx_rows = np.empty((2 * window if batch_window else 1, dim), dtype=np.float32)
+    ctx_grads = np.empty_like(ctx_rows)
     lr_min = lr0 * 1e-4
     lr = max(lr0 * (1.0 - counter[0] / (total_words + 1.0)), lr_min)
     n_lines = line_starts.shape[0]
@@ -142,7 +197,8 @@ def train_range(
             if hi > slen - 1:
                 hi = slen - 1
             if negative > 0:
-                draw_noise(state, noise, drawn, (hi - lo) * negative if skipgram else negative)
+                per_context = skipgram and not batch_window
+                draw_noise(state, noise, drawn, (hi - lo) * negative if per_context else negative)
             nd = 0
             h0 = hs_offsets[word] if use_hs else 0
             h1 = hs_offsets[word + 1] if use_hs else 0
@@ -158,6 +214,35 @@ def train_range(
                         nxt = sen[pos + 1]
                         prefetch_rows(syn1, hs_points, hs_offsets[nxt], hs_offsets[nxt + 1])
                     prefetch_row(syn0, sen[min(pos + window, slen - 1)])
+                if batch_window:
+                    n_ctx = 0
+                    for c in range(lo, hi + 1):
+                        if c != pos:
+                            ctx[n_ctx] = sen[c]
+                            for k in range(dim):
+                                ctx_rows[n_ctx, k] = syn0[sen[c], k]
+                                ctx_grads[n_ctx, k] = 0.0
+                            n_ctx += 1
+                    for d in range(h0, h1):
+                        label = 1 - np.int64(hs_codes[d])
+                        loss += _batch_row(
+                            ctx_rows, ctx_grads, n_ctx, syn1, hs_points[d], label, lr, neu1, True
+                        )
+                    if negative > 0:
+                        loss += _batch_row(
+                            ctx_rows, ctx_grads, n_ctx, syn1neg, word, 1, lr, neu1, False
+                        )
+                        for i in range(negative):
+                            if drawn[i] != word:
+                                loss += _batch_row(
+                                    ctx_rows, ctx_grads, n_ctx, syn1neg, drawn[i], 0, lr, neu1,
+                                    False,
+                                )  # fmt: skip
+                    for j in range(n_ctx):
+                        for k in range(dim):
+                            syn0[ctx[j], k] += ctx_grads[j, k]
+                    n_pred += n_ctx
+                    continue
                 for c in range(lo, hi + 1):
                     if c == pos:
                         continue

@@ -51,6 +51,8 @@ class Word2VecSettings:
     cbow_mean: bool = True  # -cbow uses the mean of the context vectors; False sums them
     threads: int = 2
     seed: int = 1
+    # skip-gram: update each output row once per window from all its contexts (HogBatch-style)
+    batch_window: bool = False
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -66,6 +68,10 @@ class Word2VecSettings:
             raise WordlabError(f"--sample must be >= 0, got {self.sample}")
         if self.lr is not None and self.lr <= 0:
             raise WordlabError(f"--lr must be positive, got {self.lr}")
+        if self.batch_window and self.model != "sg":
+            raise WordlabError(
+                "--batch-window applies to --model sg (CBOW updates once per window)"
+            )
 
     @property
     def learning_rate(self) -> float:
@@ -146,6 +152,7 @@ class Word2Vec(Trainer):
             0 if s.loss == "hs" else s.negative, self._codes, self._points, self._offsets,
             s.loss != "ns", s.model == "sg", s.cbow_mean, s.window, s.learning_rate,
             float(s.epochs * self._train_words), self.counter, job_seed(s.seed, epoch, job),
+            s.batch_window,
         )  # fmt: skip
         self._corpus.release(start, end)
         return (loss, pred, words)
