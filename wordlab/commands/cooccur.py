@@ -39,7 +39,7 @@ def add_window_options(p: argparse.ArgumentParser) -> None:
         "--memory",
         type=float,
         default=4.0,
-        help="bounds peak memory of counting, in GB, plus the interpreter's ~170 MB (default 4)",
+        help="bounds peak memory of counting, in GB, plus the interpreter's ~140 MB (default 4)",
     )
 
 

@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--memory",
         type=float,
         default=4.0,
-        help="bounds peak memory, in GB, plus the interpreter's ~170 MB: the word table (about "
+        help="bounds peak memory, in GB, plus the interpreter's ~140 MB: the word table (about "
         "160 bytes a distinct word) and ~40 MB of read buffers (up to 64 MB more for .xz) must "
         "fit, else it stops with an error (default 4)",
     )
