@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from wordlab.kernels import fasttext as K
-from wordlab.kernels.objectives import HS, NS, OVA, SOFTMAX
+from wordlab.kernels.losses import HS, NS, OVA, SOFTMAX
 from wordlab.vocab import huffman_codes, noise_table
 
 V = 12  # words

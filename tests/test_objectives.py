@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from wordlab.kernels import losses
 from wordlab.kernels import objectives as obj
 from wordlab.vocab import huffman_codes
 
@@ -140,8 +141,8 @@ def _ns(h, g, w, target, noise, negative, lr, state, skip=False) -> float:  # no
     targets = np.array([target], dtype=np.int32)
     drawn = np.zeros(max(negative, 1), dtype=np.int32)
     empty_codes, empty_points = np.zeros(0, np.uint8), np.zeros(0, np.int32)
-    return obj.objective(
-        obj.NS, h, g, w, targets, 0, 1, noise, negative, drawn, empty_codes, empty_points,
+    return losses.objective(
+        losses.NS, h, g, w, targets, 0, 1, noise, negative, drawn, empty_codes, empty_points,
         np.zeros(1, np.int64), lr, state, np.zeros(w.shape[0], np.float32), skip,
     )  # fmt: skip
 
@@ -195,17 +196,17 @@ def test_dispatch_equals_each_loss() -> None:
     targets = np.array([3, 1, 2], dtype=np.int32)
     noise = np.zeros(1, np.int32)
     direct = {
-        obj.SOFTMAX: lambda g, w: obj.softmax(h, g, w, 1, 0.3, np.zeros(4, np.float32)),
-        obj.HS: lambda g, w: obj.hierarchical_softmax(
+        losses.SOFTMAX: lambda g, w: losses.softmax(h, g, w, 1, 0.3, np.zeros(4, np.float32)),
+        losses.HS: lambda g, w: obj.hierarchical_softmax(
             h, g, w, codes[offsets[1] : offsets[2]], points[offsets[1] : offsets[2]], 0.3
         ),
-        obj.OVA: lambda g, w: obj.one_vs_all(h, g, w, targets[1:3], 0.3),
+        losses.OVA: lambda g, w: losses.one_vs_all(h, g, w, targets[1:3], 0.3),
     }
     for kind, call in direct.items():
         g1, g2 = np.zeros(DIM, np.float32), np.zeros(DIM, np.float32)
         w1, w2 = wo.copy(), wo.copy()
         l1 = call(g1, w1)
-        l2 = obj.objective(
+        l2 = losses.objective(
             kind, h, g2, w2, targets, 1, 3, noise, 0, np.zeros(1, np.int32), codes, points,
             offsets, 0.3, np.array([1], np.uint64), np.zeros(4, np.float32), False,
         )  # fmt: skip
@@ -220,13 +221,13 @@ def test_output_probabilities_for_each_loss() -> None:
     codes, points, offsets = huffman_codes(np.array([9, 5, 2, 1, 1], dtype=np.int64))
     scores = np.zeros(5, np.float32)
     f = wo.astype(np.float64) @ h
-    assert obj.output_probabilities(obj.SOFTMAX, h, wo, codes, points, offsets, scores) == 4
+    assert losses.output_probabilities(losses.SOFTMAX, h, wo, codes, points, offsets, scores) == 4
     np.testing.assert_allclose(scores[:4], np.exp(f) / np.exp(f).sum(), rtol=1e-5)
-    for kind in (obj.NS, obj.OVA):
-        assert obj.output_probabilities(kind, h, wo, codes, points, offsets, scores) == 4
+    for kind in (losses.NS, losses.OVA):
+        assert losses.output_probabilities(kind, h, wo, codes, points, offsets, scores) == 4
         np.testing.assert_allclose(scores[:4], _sig(f), rtol=1e-5)
     # hierarchical softmax: 5 labels on a tree of 4 inner nodes; the exact path products sum to 1
-    assert obj.output_probabilities(obj.HS, h, wo, codes, points, offsets, scores) == 5
+    assert losses.output_probabilities(losses.HS, h, wo, codes, points, offsets, scores) == 5
     assert float(scores.sum()) == pytest.approx(1.0, abs=1e-5)
 
 
@@ -266,7 +267,7 @@ def test_softmax_gradient_and_probabilities() -> None:
     scores = np.zeros(5, dtype=np.float32)
     grad = np.zeros(DIM, dtype=np.float32)
     w = wo.copy()
-    got = obj.softmax(h, grad, w, 2, 1.0, scores)
+    got = losses.softmax(h, grad, w, 2, 1.0, scores)
     gh, gw = _numeric_grads(loss, h, wo)
     # softmax uses exact exp: tight agreement
     np.testing.assert_allclose(grad, -gh, atol=1e-4)
@@ -280,7 +281,7 @@ def test_one_vs_all_gradient() -> None:
     h, wo = _setup(n_out=4)
     targets = np.array([1, 3], dtype=np.int32)
     _check(
-        lambda h, g, w: obj.one_vs_all(h, g, w, targets, 1.0),
+        lambda h, g, w: losses.one_vs_all(h, g, w, targets, 1.0),
         _logistic_loss([0, 1, 2, 3], [0, 1, 0, 1]),
         h,
         wo,

@@ -1,6 +1,6 @@
 """Compiled fastText training: subword vectors (skip-gram / CBOW) and the supervised classifier.
 
-The kernels share wordlab's loss layer (`wordlab.kernels.objectives.objective`): the input vector
+The kernels share wordlab's loss layer (`wordlab.kernels.losses.objective`): the input vector
 of a step is the mean of several rows of `wi` (a word's own row and its n-gram rows, or a text's
 words and word n-grams), the objective updates the output rows and accumulates the gradient of
 that mean, and the gradient is then added to every input row, as in fastText's `Model::update`.
@@ -15,15 +15,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from wordlab.kernels.objectives import (  # noqa: F401 (the loss codes are the trainers' too)
+from wordlab.kernels.losses import (  # noqa: F401 (the loss codes are the trainers' too)
     HS,
     NS,
     OVA,
     SOFTMAX,
-    lcg_next,
     objective,
     output_probabilities,
 )
+from wordlab.kernels.objectives import lcg_next
 
 # fastText reads at most this many words of one line at a time (Dictionary::MAX_LINE_SIZE).
 MAX_LINE_SIZE = 1024
@@ -284,7 +284,7 @@ def predict_top_k(
 ):
     """Top-k labels and probabilities of every example (label -1 where fewer pass `threshold`).
 
-    Probabilities as the loss defines them (objectives.output_probabilities). An example with
+    Probabilities as the loss defines them (losses.output_probabilities). An example with
     no known input rows gets no prediction, as in fastText.
     """
     n = in_ptr.shape[0] - 1

@@ -15,7 +15,7 @@ Conventions (all arrays C-contiguous):
 - `lr`: learning rate (float). `state`: uint64[1], the word2vec LCG state (see `lcg_next`), advanced
   in place; each thread owns its own.
 
-Signatures:
+Signatures (softmax, one-vs-all and the dispatch on a loss code are in wordlab.kernels.losses):
     lcg_next(state) -> uint64                  state[0] = state[0] * 25214903917 + 11; returns it
     sigmoid(f) -> float32                      C table (MAX_EXP 6, EXP_TABLE_SIZE 1000), 0/1 outside
     softplus(f) -> float32                     log(1 + e^f) from a table on the same grid
@@ -47,27 +47,12 @@ Signatures:
         prefetch the path: call prefetch_rows(wo, points, begin, end) first
         (wordlab.kernels.prefetch), once per path (skip-gram walks one centre word's path for
         every context word, and prefetches it once, a position ahead).
-    softmax(hidden, grad, wo, target, lr, scores) -> loss
-        full softmax over all rows of `wo`; `scores` is a float32[n_out] scratch buffer that holds
-        the probabilities afterwards; loss = -log p[target]. (fastText's softmax loss.)
-    one_vs_all(hidden, grad, wo, targets, lr) -> loss
-    one_vs_all_range(hidden, grad, wo, targets, begin, end, lr) -> loss
-        an independent binary_logistic on every row of `wo`, label 1 iff the row is in `targets`
-        (int32 array; the range form without a slice). (fastText's one-vs-all loss.)
-    objective(kind, hidden, grad, wo, targets, begin, end, noise, negative, drawn, codes, points,
-              code_off, lr, state, scores, skip_saturated) -> loss
-        the one dispatch on a loss code (SOFTMAX, HS, NS, OVA), fastText's Loss::forward.
-    softmax_scores(hidden, wo, scores) -> None
-    output_probabilities(kind, hidden, wo, codes, points, code_off, scores) -> n_out
-        probabilities only (prediction), no update.
 
 Build the `noise` table with wordlab.vocab.noise_table(counts, power) (word2vec uses 0.75,
 fastText 0.5) and the Huffman arrays with wordlab.vocab.huffman_codes(counts).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from numba import njit
@@ -117,7 +102,7 @@ def softplus(f: float) -> np.float32:
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _dot_row(hidden: np.ndarray, wo: np.ndarray, row: int) -> np.float32:
+def dot_row(hidden: np.ndarray, wo: np.ndarray, row: int) -> np.float32:
     f = np.float32(0.0)
     for k in range(hidden.shape[0]):
         f += hidden[k] * wo[row, k]
@@ -125,7 +110,9 @@ def _dot_row(hidden: np.ndarray, wo: np.ndarray, row: int) -> np.float32:
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _update(hidden: np.ndarray, grad: np.ndarray, wo: np.ndarray, row: int, g: np.float32) -> None:
+def update_row(
+    hidden: np.ndarray, grad: np.ndarray, wo: np.ndarray, row: int, g: np.float32
+) -> None:
     # grad += g * wo[row] (old row), then wo[row] += g * hidden.
     for k in range(hidden.shape[0]):
         w = wo[row, k]
@@ -144,10 +131,10 @@ def binary_logistic(
     skip_saturated: bool = False,
 ) -> float:
     """One logistic unit on wo[row]: the negative-sampling / one-vs-all building block."""
-    f = _dot_row(hidden, wo, row)
+    f = dot_row(hidden, wo, row)
     if not (skip_saturated and (f >= MAX_EXP or f <= -MAX_EXP)):
         g = np.float32(lr * (label - sigmoid(f)))
-        _update(hidden, grad, wo, row, g)
+        update_row(hidden, grad, wo, row, g)
     sp = softplus(f)
     return sp - f if label else sp
 
@@ -216,7 +203,7 @@ def draw_noise(state: np.ndarray, noise: np.ndarray, out: np.ndarray, count: int
 def _update_then_dot(
     hidden: np.ndarray, grad: np.ndarray, wo: np.ndarray, row: int, g: np.float32, nxt: int
 ) -> np.float32:
-    # _update on wo[row] and, in the same pass over the dimensions, the score of wo[nxt]
+    # update_row on wo[row] and, in the same pass over the dimensions, the score of wo[nxt]
     f = np.float32(0.0)
     for k in range(hidden.shape[0]):
         h = hidden[k]
@@ -249,7 +236,7 @@ def hierarchical_softmax_range(
     loss = 0.0
     if begin >= end:
         return loss
-    f = _dot_row(hidden, wo, points[begin])
+    f = dot_row(hidden, wo, points[begin])
     for d in range(begin, end):
         row = points[d]
         label = 1 - np.int64(codes[d])
@@ -259,14 +246,14 @@ def hierarchical_softmax_range(
             sp = f if f > 0 else np.float32(0.0)
             loss += sp - f if label else sp
             if not last:
-                f = _dot_row(hidden, wo, points[d + 1])
+                f = dot_row(hidden, wo, points[d + 1])
             continue
         i = int((f + MAX_EXP) * TABLE_SCALE)
         sp = SOFTPLUS_TABLE[i]
         loss += sp - f if label else sp
         g = np.float32(lr * (label - SIGMOID_TABLE[i]))
         if last:
-            _update(hidden, grad, wo, row, g)
+            update_row(hidden, grad, wo, row, g)
         else:
             f = _update_then_dot(hidden, grad, wo, row, g, points[d + 1])
     return loss
@@ -284,160 +271,3 @@ def hierarchical_softmax(
     """Binary decisions along one word's Huffman path (label 1 - code), as word2vec.c."""
     prefetch_rows(wo, points, 0, codes.shape[0])
     return hierarchical_softmax_range(hidden, grad, wo, codes, points, 0, codes.shape[0], lr)
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def softmax_scores(hidden: np.ndarray, wo: np.ndarray, scores: np.ndarray) -> None:
-    """Softmax probabilities of every row of `wo` given `hidden`, into `scores` (no update)."""
-    n = wo.shape[0]
-    top = -np.inf
-    for i in range(n):
-        s = _dot_row(hidden, wo, i)
-        scores[i] = s
-        if s > top:
-            top = s
-    z = 0.0
-    for i in range(n):
-        e = math.exp(scores[i] - top)
-        scores[i] = e
-        z += e
-    inv = 1.0 / z
-    for i in range(n):
-        scores[i] *= inv
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def softmax(
-    hidden: np.ndarray,
-    grad: np.ndarray,
-    wo: np.ndarray,
-    target: int,
-    lr: float,
-    scores: np.ndarray,
-) -> float:
-    """Full softmax cross-entropy on `target`, updating every output row (fastText's softmax)."""
-    softmax_scores(hidden, wo, scores)
-    p = scores[target]
-    for i in range(wo.shape[0]):
-        label = 1.0 if i == target else 0.0
-        _update(hidden, grad, wo, i, np.float32(lr * (label - scores[i])))
-    return -math.log(max(p, 1e-30))
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def one_vs_all_range(
-    hidden: np.ndarray,
-    grad: np.ndarray,
-    wo: np.ndarray,
-    targets: np.ndarray,
-    begin: int,
-    end: int,
-    lr: float,
-) -> float:
-    """Independent logistic unit per output row, positive iff the row is in targets[begin:end]."""
-    loss = 0.0
-    for i in range(wo.shape[0]):
-        label = 0
-        for j in range(begin, end):
-            if targets[j] == i:
-                label = 1
-                break
-        loss += binary_logistic(hidden, grad, wo, i, label, lr)
-    return loss
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def one_vs_all(
-    hidden: np.ndarray, grad: np.ndarray, wo: np.ndarray, targets: np.ndarray, lr: float
-) -> float:
-    """Independent logistic unit per output row, positive iff the row is in `targets`."""
-    return one_vs_all_range(hidden, grad, wo, targets, 0, targets.shape[0], lr)
-
-
-# Loss codes of `objective` and `output_probabilities`, as the fastText trainers pass them.
-SOFTMAX, HS, NS, OVA = 0, 1, 2, 3
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def objective(
-    kind: int,
-    hidden: np.ndarray,
-    grad: np.ndarray,
-    wo: np.ndarray,
-    targets: np.ndarray,
-    begin: int,
-    end: int,
-    noise: np.ndarray,
-    negative: int,
-    drawn: np.ndarray,
-    codes: np.ndarray,
-    points: np.ndarray,
-    code_off: np.ndarray,
-    lr: float,
-    state: np.ndarray,
-    scores: np.ndarray,
-    skip_saturated: bool,
-) -> float:
-    """One step of loss `kind` (fastText's Loss::forward), so every trainer shares one dispatch.
-
-    The target is targets[begin] (one-vs-all: every one of targets[begin:end]). Negative sampling
-    draws its `negative` noise ids into the scratch `drawn` (int32, at least `negative` long);
-    hierarchical softmax walks the target's path codes/points[code_off[t]:code_off[t+1]];
-    softmax uses `scores` (float32[n_out]) as scratch.
-    """
-    if kind == OVA:
-        return one_vs_all_range(hidden, grad, wo, targets, begin, end, lr)
-    target = targets[begin]
-    if kind == NS:
-        draw_noise(state, noise, drawn, negative)
-        loss = negative_sampling(hidden, grad, wo, target, drawn, 0, negative, lr, skip_saturated)
-        # the next call's table slots (one extra: the caller may draw once, e.g. a window)
-        prefetch_noise(state, noise, negative + 1)
-        return loss
-    if kind == HS:
-        prefetch_rows(wo, points, code_off[target], code_off[target + 1])
-        return hierarchical_softmax_range(
-            hidden, grad, wo, codes, points, code_off[target], code_off[target + 1], lr
-        )
-    return softmax(hidden, grad, wo, target, lr, scores)
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def output_probabilities(
-    kind: int,
-    hidden: np.ndarray,
-    wo: np.ndarray,
-    codes: np.ndarray,
-    points: np.ndarray,
-    code_off: np.ndarray,
-    scores: np.ndarray,
-) -> int:
-    """Each output's probability into `scores` (no update), for prediction; returns their number.
-
-    Softmax: the softmax; negative sampling and one-vs-all: an independent sigmoid per output
-    (fastText's BinaryLogisticLoss::computeOutput); hierarchical softmax: the product of the
-    decisions along each label's path, computed exactly for every label (code_off has one entry
-    per label plus one).
-    """
-    dim = hidden.shape[0]
-    if kind == SOFTMAX:
-        softmax_scores(hidden, wo, scores)
-        return wo.shape[0]
-    if kind == HS:
-        n_out = code_off.shape[0] - 1
-        for lab in range(n_out):
-            p = 1.0
-            for d in range(code_off[lab], code_off[lab + 1]):
-                f = 0.0
-                for j in range(dim):
-                    f += hidden[j] * wo[points[d], j]
-                s = 1.0 / (1.0 + np.exp(-f))
-                p *= s if codes[d] == 0 else 1.0 - s
-            scores[lab] = p
-        return n_out
-    for lab in range(wo.shape[0]):
-        f = 0.0
-        for j in range(dim):
-            f += hidden[j] * wo[lab, j]
-        scores[lab] = 1.0 / (1.0 + np.exp(-f))
-    return wo.shape[0]
