@@ -166,3 +166,7 @@ def test_words_are_read_only_as_far_as_the_vocabulary_needs(tmp_path):
         )
         lines = out.read_text(encoding="utf-8").splitlines()
         assert lines == [f"{w} {c}" for w, c in expected if c >= min_count]
+    (tmp_path / "enc" / "words.txt").write_bytes(b"w1 9\nbroken\n")  # a damaged cache
+    np.save(tmp_path / "enc" / "counts.npy", np.array([9, 1]))  # words read lazily
+    with pytest.raises(WordlabError, match=r"words.txt:2: expected 'word count'"):
+        Vocab.from_corpus(EncodedCorpus.load(tmp_path / "enc"), min_count=1)

@@ -151,3 +151,24 @@ def test_supervised_visits_examples_in_the_given_order(kind: int) -> None:
     changed = np.flatnonzero(np.any(only != wi0, axis=1))
     rows = np.unique(x["inputs"][x["in_ptr"][e] : x["in_ptr"][e + 1]])
     assert changed.size > 0 and np.all(np.isin(changed, rows))
+
+
+def test_cached_kernels_load_without_numba_compiler_set_up(tmp_path):
+    """A fresh process runs a cached kernel without importing numba's implementation registries."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, numpy as np\n"
+        "from wordlab.kernels.corpus import rehash\n"
+        "table = np.full(8, -1, np.int32)\n"
+        "rehash(np.arange(1, 4, dtype=np.uint64), 3, table)\n"
+        "print(sorted(table.tolist()), 'numba.np.arraymath' in sys.modules)\n"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        for _ in range(2)  # the first may compile (and set the compiler up); the second loads
+    ]
+    table, registries_loaded = runs[1].stdout.rsplit(" ", 1)
+    assert table == runs[0].stdout.rsplit(" ", 1)[0] == str([-1] * 6 + [1, 2])  # words 1, 2 placed
+    assert registries_loaded.strip() == "False"

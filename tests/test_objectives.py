@@ -292,10 +292,13 @@ def test_one_vs_all_gradient() -> None:
 def test_tables_and_generator_as_the_c_tool() -> None:
     # expTable[i] = sigmoid((i / 1000 * 2 - 1) * 6), looked up at (int)((f + 6) * 1000 / 12)
     assert obj.SIGMOID_TABLE.shape == (1000,)
-    assert obj.sigmoid(0.0) == pytest.approx(_sig(0.0))
-    assert obj.sigmoid(1.0) == pytest.approx(_sig((int(7 * 1000 / 12) / 500 - 1) * 6), abs=1e-7)
-    assert obj.sigmoid(6.5) == 1.0 and obj.sigmoid(-6.5) == 0.0
-    assert obj.softplus(2.0) == pytest.approx(np.log1p(np.exp(2.0)), abs=0.006)
+    assert obj.logistic(0.0, 1)[0] == pytest.approx(_sig(0.0))
+    p_one = _sig((int(7 * 1000 / 12) / 500 - 1) * 6)
+    assert obj.logistic(1.0, 1)[0] == pytest.approx(p_one, abs=1e-7)
+    assert obj.logistic(6.5, 0) == (1.0, pytest.approx(6.5)) and obj.logistic(-6.5, 1)[0] == 0.0
+    # the losses: -log(1 - p) = softplus(f) for label 0, -log p = softplus(f) - f for label 1
+    assert obj.logistic(2.0, 0)[1] == pytest.approx(np.log1p(np.exp(2.0)), abs=0.006)
+    assert obj.logistic(2.0, 1)[1] == pytest.approx(np.log1p(np.exp(-2.0)), abs=0.006)
     state = np.array([1], dtype=np.uint64)
     assert int(obj.lcg_next(state)) == 25214903917 + 11
     assert int(obj.lcg_next(state)) == ((25214903917 + 11) * 25214903917 + 11) % 2**64

@@ -292,3 +292,21 @@ def test_batch_window_learns_the_planted_topics_and_differs_from_pairs(planted, 
     assert _topic_precision(batched.vectors, topics) >= 0.9
     with pytest.raises(WordlabError, match="--batch-window"):
         Word2VecSettings(model="cbow", batch_window=True)
+
+
+def test_batch_window_option_of_the_command(planted, tmp_path, capsys) -> None:
+    """--batch-window reaches the model (and its file); with CBOW it is a one-line error, exit 2."""
+    from wordlab.cli import main
+
+    _, corpus = planted
+    base = ["word2vec", "--input", str(corpus.directory), "--dim", "8", "--epochs", "1",
+            "--min-count", "1", "--threads", "1", "--quiet", "--batch-window"]  # fmt: skip
+    assert main([*base, "--output", str(tmp_path / "sg"), "--model", "sg"]) == 0
+    model = Word2Vec.load(tmp_path / "sg" / "model.wordlab")
+    direct = Word2Vec(model="sg", dim=8, epochs=1, min_count=1, threads=1, batch_window=True)
+    direct.progress = False
+    assert model.settings.batch_window and np.array_equal(model.syn0, direct.fit(corpus).syn0)
+    assert main([*base, "--output", str(tmp_path / "cbow"), "--model", "cbow"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--batch-window applies to --model sg" in err and "\n" not in err
+    assert not (tmp_path / "cbow" / "model.wordlab").exists()

@@ -182,8 +182,9 @@ def count_cooccurrences(
     Peak memory stays within `settings.memory` GB (plus the interpreter's): the dense table and
     the overflow buffers take GloVe's shares (plan_memory), the tokens are read in 4 MB windows,
     spills stream through small buffers, and the merge's blocks get what the overflow buffers
-    had (at most what the dense table and the vocabulary leave), so counting sets the peak. `max_product` and `overflow_length` override the sizes derived from
-    `settings.memory`, as GloVe's options of the same names do (tests use them to force spills);
+    had (at most what the dense table and the vocabulary leave), so counting sets the peak.
+    `max_product` and `overflow_length` override the sizes derived from `settings.memory`, as
+    GloVe's options of the same names do (tests use them to force spills);
     `block_tokens` overrides the summation block (tests make it small to cut windows).
     """
     settings.check()

@@ -73,10 +73,16 @@ class WordFile(Sequence[str]):
         if len(self._head) < n:
             head: list[str] = []
             with open(self.path, "rb") as fh:
-                for raw in fh:
+                for lineno, raw in enumerate(fh, 1):
                     if len(head) == n:
                         break
-                    head.append(raw[: raw.rindex(b" ")].decode("utf-8"))
+                    try:
+                        head.append(raw[: raw.rindex(b" ")].decode("utf-8"))
+                    except (ValueError, UnicodeDecodeError):  # no space, or not UTF-8
+                        line = raw.strip()[:80]
+                        raise WordlabError(
+                            f"{self.path}:{lineno}: expected 'word count', got {line!r}"
+                        ) from None
             if len(head) < n:
                 raise WordlabError(f"{self.path}: {len(head):,} words, expected {self._n:,}")
             self._head = head

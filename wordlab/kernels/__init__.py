@@ -20,6 +20,9 @@ def _load_cached_kernels_lightly() -> None:
     from numba.core.caching import Cache
     from numba.core.runtime import rtsys
 
+    if not all(hasattr(Cache, n) for n in ("_load_overload", "_guard_against_spurious_io_errors")):
+        return  # another numba than the loader was written for: keep numba's own
+
     def load_overload(self, sig, target_context):  # numba's, less the context refresh
         rtsys.initialize(target_context)
         with self._guard_against_spurious_io_errors():

@@ -17,10 +17,10 @@ Conventions (all arrays C-contiguous):
 
 Signatures (softmax, one-vs-all and the dispatch on a loss code are in wordlab.kernels.losses):
     lcg_next(state) -> uint64                  state[0] = state[0] * 25214903917 + 11; returns it
-    sigmoid(f) -> float32                      C table (MAX_EXP 6, EXP_TABLE_SIZE 1000), 0/1 outside
-    softplus(f) -> float32                     log(1 + e^f) from a table on the same grid
+    logistic(f, label) -> (p, loss)            p from the C table (MAX_EXP 6, EXP_TABLE_SIZE
+                                               1000), 0/1 outside; -log p or -log(1 - p)
     binary_logistic(hidden, grad, wo, row, label, lr, skip_saturated=False) -> loss
-        one logistic unit: p = sigmoid(wo[row].h), target `label` (1 or 0); as word2vec's
+        one logistic unit: p = logistic(wo[row].h), target `label` (1 or 0); as word2vec's
         negative-sampling step (saturated scores still give the clamped update g = lr*(label-0/1)).
         fastText's binaryLogistic; loss = -log p (label 1) or -log(1-p) (label 0). With
         `skip_saturated`, a score with |f| >= MAX_EXP gives no update at all (gensim's rule; the
@@ -82,23 +82,21 @@ def lcg_next(state: np.ndarray) -> np.uint64:
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def sigmoid(f: float) -> np.float32:
-    """Logistic function from word2vec's table; exactly 0 or 1 outside (-MAX_EXP, MAX_EXP)."""
-    if f >= MAX_EXP:
-        return np.float32(1.0)
-    if f <= -MAX_EXP:
-        return np.float32(0.0)
-    return SIGMOID_TABLE[int((f + MAX_EXP) * TABLE_SCALE)]
+def logistic(f: float, label: int) -> tuple[np.float32, np.float32]:
+    """(p, loss) of one logistic unit with score f, both from one index into word2vec's grid.
 
-
-@njit(cache=True, nogil=True, fastmath=True)
-def softplus(f: float) -> np.float32:
-    """log(1 + e^f) from a table on the sigmoid's grid (linear/zero beyond MAX_EXP), for losses."""
+    p = sigmoid(f) from the C tool's table, exactly 0 or 1 outside (-MAX_EXP, MAX_EXP); the loss
+    is -log p for label 1 and -log(1 - p) for label 0, from a softplus table on the same grid
+    (softplus(f) = log(1 + e^f) is f or 0 outside the grid).
+    """
     if f >= MAX_EXP:
-        return np.float32(f)
-    if f <= -MAX_EXP:
-        return np.float32(0.0)
-    return SOFTPLUS_TABLE[int((f + MAX_EXP) * TABLE_SCALE)]
+        p, sp = np.float32(1.0), np.float32(f)
+    elif f <= -MAX_EXP:
+        p, sp = np.float32(0.0), np.float32(0.0)
+    else:
+        i = int((f + MAX_EXP) * TABLE_SCALE)
+        p, sp = SIGMOID_TABLE[i], SOFTPLUS_TABLE[i]
+    return p, (sp - np.float32(f) if label else sp)
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -132,11 +130,10 @@ def binary_logistic(
 ) -> float:
     """One logistic unit on wo[row]: the negative-sampling / one-vs-all building block."""
     f = dot_row(hidden, wo, row)
+    p, loss = logistic(f, label)
     if not (skip_saturated and (f >= MAX_EXP or f <= -MAX_EXP)):
-        g = np.float32(lr * (label - sigmoid(f)))
-        update_row(hidden, grad, wo, row, g)
-    sp = softplus(f)
-    return sp - f if label else sp
+        update_row(hidden, grad, wo, row, np.float32(lr * (label - p)))
+    return loss
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -241,17 +238,13 @@ def hierarchical_softmax_range(
         row = points[d]
         label = 1 - np.int64(codes[d])
         last = d + 1 == end
-        if f <= -MAX_EXP or f >= MAX_EXP:
-            # word2vec.c leaves saturated nodes alone; softplus is f or 0 out there
-            sp = f if f > 0 else np.float32(0.0)
-            loss += sp - f if label else sp
+        p, node_loss = logistic(f, label)
+        loss += node_loss
+        if f <= -MAX_EXP or f >= MAX_EXP:  # word2vec.c leaves saturated nodes alone
             if not last:
                 f = dot_row(hidden, wo, points[d + 1])
             continue
-        i = int((f + MAX_EXP) * TABLE_SCALE)
-        sp = SOFTPLUS_TABLE[i]
-        loss += sp - f if label else sp
-        g = np.float32(lr * (label - SIGMOID_TABLE[i]))
+        g = np.float32(lr * (label - p))
         if last:
             update_row(hidden, grad, wo, row, g)
         else:

@@ -17,12 +17,10 @@ from numba import njit
 
 from wordlab.kernels.objectives import (
     MAX_EXP,
-    SIGMOID_TABLE,
-    SOFTPLUS_TABLE,
-    TABLE_SCALE,
     draw_noise,
     hierarchical_softmax_range,
     lcg_next,
+    logistic,
     negative_sampling,
 )
 from wordlab.kernels.prefetch import prefetch_row, prefetch_rows
@@ -87,16 +85,9 @@ def _batch_row(
         f = np.float32(0.0)
         for k in range(dim):
             f += hidden[j, k] * wo[row, k]
-        saturated = f <= -MAX_EXP or f >= MAX_EXP
-        if saturated:
-            sp = f if f > 0 else np.float32(0.0)
-            p = np.float32(1.0) if f > 0 else np.float32(0.0)
-        else:
-            i = int((f + MAX_EXP) * TABLE_SCALE)
-            sp = SOFTPLUS_TABLE[i]
-            p = SIGMOID_TABLE[i]
-        loss += sp - f if label else sp
-        if saturated and skip_saturated:
+        p, pair_loss = logistic(f, label)
+        loss += pair_loss
+        if skip_saturated and (f <= -MAX_EXP or f >= MAX_EXP):
             continue
         g = np.float32(lr * (label - p))
         for k in range(dim):
