@@ -170,3 +170,45 @@ def test_words_are_read_only_as_far_as_the_vocabulary_needs(tmp_path):
     np.save(tmp_path / "enc" / "counts.npy", np.array([9, 1]))  # words read lazily
     with pytest.raises(WordlabError, match=r"words.txt:2: expected 'word count'"):
         Vocab.from_corpus(EncodedCorpus.load(tmp_path / "enc"), min_count=1)
+
+
+def test_encoding_in_tiny_pieces_and_buffers_matches_python_split(tmp_path, monkeypatch):
+    """Real text read 61 bytes at a time, ids and line starts handed on 5 and 3 at a time.
+
+    The compiled count must hand on every id and line start across full buffers, pieces that
+    are passed as read (ASCII) and pieces that are decoded and rewritten (a non-ASCII word, a
+    Unicode space), and give what Python's str.split of each line gives.
+    """
+    import functools
+    import lzma
+    from collections import Counter
+
+    import wordlab.corpus as corpus_module
+    from tests.conftest import shared_data
+    from wordlab.wordtable import WordTable
+
+    with lzma.open(shared_data("corpora", "austen-6-novels.txt.xz"), "rt") as fh:
+        lines = [next(fh) for _ in range(400)]
+    lines[50] = "caf\u00e9  na\u00efve\u3000word\n"  # a 2-byte character and an ideographic space
+    lines[51] = "   \n"  # a blank line: no line start of its own
+    text = "".join(lines)
+    path = tmp_path / "austen.txt"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(WordTable, "BUFFER_IDS", 5)
+    monkeypatch.setattr(WordTable, "BUFFER_LINES", 3)
+    pieces = functools.partial(corpus_module.iter_token_bytes, chunk_bytes=61)
+    monkeypatch.setattr(corpus_module, "iter_token_bytes", pieces)
+    enc = encode_corpus(path, tmp_path / "enc", progress=False)
+
+    per_line = [line.split() for line in text.split("\n")]
+    tokens = [t for line in per_line for t in line]
+    starts, n = [0], 0
+    for line in per_line:
+        n += len(line)
+        if line and n != starts[-1]:
+            starts.append(n)
+    assert [enc.words[i] for i in enc.tokens] == tokens
+    assert enc.line_starts.tolist() == starts
+    counted = Counter(tokens)
+    assert dict(zip(enc.words, enc.counts.tolist(), strict=True)) == counted
+    assert "na\u00efve" in counted and len(enc.words) > 500

@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 
 from wordlab.cooccur import CooccurSettings, count_cooccurrences, shuffle_records
-from wordlab.corpus import _Interner, encode_corpus
+from wordlab.corpus import encode_corpus
 from wordlab.errors import WordlabError
 from wordlab.vocab import Vocab
+from wordlab.wordtable import WordTable
 
 pytestmark = pytest.mark.skipif(
     sys.platform != "linux", reason="ru_maxrss is in kilobytes on Linux only"
@@ -94,7 +95,7 @@ def test_glove_stages_stay_within_memory(tmp_path):
     _stages(tmp_path, tiny, "warm", 0.01)  # compiles any kernel not yet cached
     # ... but the word table grows only past 32k distinct words: compile its rehash kernel into
     # the cache here, or the big run would compile it (and set up numba's compiler) in the stage
-    _Interner().ids(" ".join(f"w{i}" for i in range(40_000)).encode())
+    WordTable().ids(" ".join(f"w{i}" for i in range(40_000)).encode())
     base = _stages(tmp_path, tiny, "tiny", 0.01)
     big = _stages(tmp_path, corpus, "big", BUDGET_GB)
 

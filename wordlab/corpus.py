@@ -23,67 +23,9 @@ from wordlab.errors import WordlabError
 from wordlab.fileio import atomic_open, atomic_path, require_file
 from wordlab.kernels import corpus as corpus_kernels
 from wordlab.progress import Progress
-from wordlab.textread import TextOptions, iter_text_chunks
+from wordlab.textread import TextOptions, iter_token_bytes
 from wordlab.wordcounts import WordFile, read_word_counts
-
-# bytes that separate tokens for the compiled tokenizer: ASCII whitespace, \x1c-\x1f, and NUL
-_SEPARATOR = np.zeros(256, dtype=np.bool_)
-_SEPARATOR[[0, 9, 11, 12, 13, 28, 29, 30, 31, 32]] = True
-
-
-class _Interner:
-    """Provisional ids for tokens in order of first appearance (0 marks a newline), compiled.
-
-    The arrays double only when a new word needs room, so memory follows the distinct words and
-    their bytes (about 40 bytes a word plus its text), not the size of the chunks read.
-    """
-
-    def __init__(self) -> None:
-        self.table = np.full(1 << 16, -1, dtype=np.int32)
-        self.word_hash = np.zeros(1 << 15, dtype=np.uint64)
-        self.word_start = np.zeros(1 << 15, dtype=np.int64)
-        self.word_len = np.zeros(1 << 15, dtype=np.int32)
-        self.pool = np.zeros(1 << 20, dtype=np.uint8)
-        self.n_words = 1  # id 0 is the newline mark
-        self.pool_used = 0
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes held by the word table, its arrays and the byte pool."""
-        arrays = (self.table, self.word_hash, self.word_start, self.word_len, self.pool)
-        return sum(a.nbytes for a in arrays)
-
-    def ids(self, data: bytes) -> np.ndarray:
-        """The ids of the tokens of `data` (0 for each newline), adding new words."""
-        buf = np.frombuffer(data, dtype=np.uint8)
-        out = np.empty(buf.shape[0] + 1, dtype=np.int32)  # a newline byte is a token too
-        pos, n_out = 0, 0
-        while True:
-            pos, n_out, self.n_words, self.pool_used = corpus_kernels.intern_tokens(
-                buf, pos, _SEPARATOR, self.table, self.word_hash, self.word_start,
-                self.word_len, self.pool, self.n_words, self.pool_used, out, n_out,
-            )  # fmt: skip
-            if pos >= buf.shape[0]:
-                return out[:n_out]
-            self._grow(buf.shape[0] - pos)
-
-    def _grow(self, remaining: int) -> None:
-        """Double whichever of the table, the word arrays and the pool stopped the kernel."""
-        if 2 * (self.n_words + 1) > self.table.shape[0]:
-            self.table = np.full(2 * self.table.shape[0], -1, dtype=np.int32)
-            corpus_kernels.rehash(self.word_hash, self.n_words, self.table)
-        elif self.n_words + 1 > self.word_hash.shape[0]:
-            for name in ("word_hash", "word_start", "word_len"):
-                old = getattr(self, name)
-                grown = np.zeros(2 * old.shape[0], dtype=old.dtype)
-                grown[: self.n_words] = old[: self.n_words]
-                setattr(self, name, grown)
-        else:  # the pool: a new word's bytes did not fit (it is at most `remaining` bytes)
-            grown = np.zeros(
-                max(2 * self.pool.shape[0], self.pool_used + remaining), dtype=np.uint8
-            )
-            grown[: self.pool_used] = self.pool[: self.pool_used]
-            self.pool = grown
+from wordlab.wordtable import WordTable
 
 
 @dataclass
@@ -168,10 +110,10 @@ def _stamp(path: Path, options: TextOptions) -> _SourceStamp:
 # bytes a distinct word costs once the vocabulary is loaded as Python objects (str, list slot,
 # and while words.txt is read a Python int for its count): 115 measured on enwiki's 489k words
 WORD_OBJECT_BYTES = 120
-# what reading takes besides the word table: the chunk as bytes, text and re-encoded bytes, its
-# ids, line marks and counts (measured: 30-40 MB). An .xz decoder's dictionary (up to 64 MB for
-# xz -9) is resident only as far as it has been filled, at most the text decoded so far.
-_READ_BYTES = 40 << 20
+# what reading takes besides the word table: the piece being counted and the block read after it
+# (4 MB each), `_Interner.count`'s id and line-start buffers (4.5 MB). An .xz decoder's dictionary
+# (up to 64 MB for xz -9) is resident only as far as it has been filled, at most the text so far.
+_READ_BYTES = 16 << 20
 _XZ_BYTES = 64 << 20
 
 
@@ -209,56 +151,34 @@ def encode_corpus(
     budget = None if memory is None else int(memory * (1 << 30))
     out.mkdir(parents=True, exist_ok=True)
 
-    interner = _Interner()
-    counts = np.zeros(1 << 16, dtype=np.int64)
-    line_starts = [np.zeros(1, dtype=np.int64)]
-    last_start = 0
-    n_tokens = 0
-    raw_path = out / "tokens.raw.tmp"
+    interner = WordTable()
+    raw_path, lines_path = out / "tokens.raw.tmp", out / "lines.raw.tmp"
     compressed = src.suffix.lower() in (".gz", ".bz2", ".xz")
     is_xz, text_bytes = src.suffix.lower() == ".xz", 0
     bar = Progress(None if compressed else src.stat().st_size, f"reading {src.name}", "B", progress)
     try:
-        with open(raw_path, "wb") as raw:
-            for chunk in iter_text_chunks(src, options.encoding_errors):
-                chunk_ids = interner.ids(options.chunk_bytes(chunk))
-                bar.update(len(chunk))
-                is_word = chunk_ids != 0
-                # a newline starts a line at the number of words before it (empty lines collapse)
-                starts = np.unique(np.cumsum(is_word)[~is_word]) + n_tokens
-                starts = starts[starts != last_start]
-                if starts.size:
-                    line_starts.append(starts)
-                    last_start = int(starts[-1])
-                chunk_ids = chunk_ids[is_word]
-                n_ids = interner.n_words
-                if n_ids > counts.shape[0]:
-                    counts = np.concatenate(
-                        [counts, np.zeros(max(n_ids, counts.shape[0]), np.int64)]
-                    )
-                counts[:n_ids] += np.bincount(chunk_ids, minlength=n_ids)
-                chunk_ids.tofile(raw)
-                n_tokens += chunk_ids.shape[0]
+        with open(raw_path, "wb") as raw, open(lines_path, "wb") as lines:
+            for offset, piece in iter_token_bytes(src, options):
+                interner.count(piece, raw.write, lines.write)
+                bar.update(len(piece))
                 if budget is not None:
-                    text_bytes += len(chunk)
-                    need = interner.nbytes + counts.nbytes + n_ids * WORD_OBJECT_BYTES
+                    text_bytes = offset + len(piece)
+                    need = interner.nbytes + interner.n_words * WORD_OBJECT_BYTES
                     need += _READ_BYTES + (min(_XZ_BYTES, text_bytes) if is_xz else 0)
                     if need > budget:
                         raise WordlabError(
-                            f"{src}: {n_ids - 1:,} distinct words after {n_tokens:,} tokens: "
-                            f"their table and the read buffers already need about "
-                            f"{need / (1 << 20):,.0f} MB, more than --memory {memory:g} GB; "
-                            "raise --memory"
+                            f"{src}: {interner.n_words - 1:,} distinct words after "
+                            f"{interner.n_tokens:,} tokens: their table and the read buffers "
+                            f"already need about {need / (1 << 20):,.0f} MB, more than --memory "
+                            f"{memory:g} GB; raise --memory"
                         )
         bar.close()
+        interner.drop_buffers()  # the renumbering below sets the peak: every MB counts there
+        n_tokens = interner.n_tokens
         if n_tokens == 0:
             raise WordlabError(f"{src}: the corpus is empty (no tokens)")
-        line_starts_arr = np.concatenate(line_starts)
-        del line_starts
-        if line_starts_arr[-1] != n_tokens:
-            line_starts_arr = np.append(line_starts_arr, n_tokens)
         n_words = interner.n_words
-        counts = counts[:n_words]
+        counts = interner.counts[:n_words]
         counts[0] = 0  # the newline mark
         # Final ids: count descending, then word, so every run orders the vocabulary alike.
         order = corpus_kernels.vocabulary_order(
@@ -266,7 +186,7 @@ def encode_corpus(
         )
         remap = np.full(n_words, -1, dtype=np.int32)
         remap[order] = np.arange(order.shape[0], dtype=np.int32)
-        window = 1 << 20  # tokens renumbered at a time (4 MB in, 4 MB out)
+        window = 1 << 18  # tokens renumbered at a time (1 MB in, 1 MB out)
         ids = np.empty(window, dtype=np.int32)
         final = np.empty(window, dtype=np.int32)
         header = {"descr": "<i4", "fortran_order": False, "shape": (n_tokens,)}
@@ -296,21 +216,35 @@ def encode_corpus(
                 i = i_next
         with atomic_path(out / "counts.npy") as tmp, open(tmp, "wb") as fh:
             np.save(fh, counts[order])
-        del interner, order
+        del interner, order, counts
+        n_lines = _write_line_starts(lines_path, n_tokens, out / "lines.npy")
     finally:
-        if raw_path.exists():
-            raw_path.unlink()
-    with atomic_path(out / "lines.npy") as tmp, open(tmp, "wb") as fh:
-        np.save(fh, line_starts_arr)
+        for path in (raw_path, lines_path):
+            if path.exists():
+                path.unlink()
     meta = {
         "source": asdict(stamp),
         "n_tokens": n_tokens,
-        "n_lines": len(line_starts_arr) - 1,
+        "n_lines": n_lines,
         "n_words": n_words - 1,
     }
     with atomic_open(meta_path) as fh:
         json.dump(meta, fh, indent=1)
     return EncodedCorpus.load(out)
+
+
+def _write_line_starts(spilled: Path, n_tokens: int, path: Path) -> int:
+    """Write lines.npy: 0, the line starts `count` spilled (int64), and n_tokens. Returns lines."""
+    k = spilled.stat().st_size // 8
+    whole = np.zeros(k + 2, dtype=np.int64)  # read in place: one copy of the starts in memory
+    with open(spilled, "rb") as fh:
+        fh.readinto(memoryview(whole[1 : k + 1]).cast("B"))
+    if whole[k] != n_tokens:  # the last line did not end with a newline
+        whole[k + 1] = n_tokens
+        k += 1
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.save(fh, whole[: k + 1])
+    return k
 
 
 def default_cache_dir(path: str | os.PathLike, options: TextOptions) -> Path:

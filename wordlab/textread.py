@@ -1,8 +1,9 @@
 """Reading text files for tokens: the options, pieces that end on whitespace, lines of tokens.
 
 Every reader of text goes through here: `TextOptions` says how text becomes tokens (and is
-saved with an encoded corpus), `iter_text_pieces` reads any file (plain or compressed) in
-bounded pieces that never cut a token or a character, `iter_lines` gives Python token lists
+saved with an encoded corpus), `iter_raw_pieces` reads any file (plain or compressed) in
+bounded pieces that never cut a token or a character (`iter_token_bytes` hands them to the
+compiled tokenizer, `iter_text_chunks` decoded), `iter_lines` gives Python token lists
 to the models that want them (ELMo, NER). Encoding into token ids is wordlab.corpus's job.
 """
 
@@ -98,6 +99,11 @@ class TextOptions:
             "encoding_errors": self.encoding_errors,
         }
 
+    @property
+    def changes_text(self) -> bool:
+        """Whether `prepare` may change text (NFKC, Traditional->Simplified, lower case)."""
+        return self.lowercase or self.normalize != "none" or self.t2s
+
     def prepare(self, text: str) -> str:
         """The text normalised as the options ask (NFKC, Traditional->Simplified, lower case)."""
         return prepare(text, self.normalize, self.t2s, self.lowercase)
@@ -137,25 +143,42 @@ def iter_text_chunks(
     Bounded memory whatever the line length (text8 is one 100 MB line). UTF-8 multi-byte
     sequences never contain ASCII whitespace bytes, so cutting there never splits a character.
     """
-    for _, text in iter_text_pieces(path, errors, chunk_bytes):
-        yield text
+    for offset, raw in iter_raw_pieces(path, chunk_bytes):
+        yield _decode(raw, path, offset, errors)
 
 
-def iter_text_pieces(
+def iter_token_bytes(
     path: str | os.PathLike,
-    errors: str = "strict",
+    options: TextOptions,
     chunk_bytes: int = CHUNK_BYTES,
     start: int = 0,
     stop: int | None = None,
-) -> Iterator[tuple[int, str]]:
-    """`iter_text_chunks` of bytes [start, stop) of `path`, each piece with its byte offset.
+) -> Iterator[tuple[int, bytes]]:
+    """Pieces of bytes [start, stop) of `path` as the compiled tokenizer splits them, by offset.
 
-    For splitting a corpus into ranges: `start` and `stop` must follow whitespace (or be an end
-    of the file). A compressed file is decompressed from its beginning up to `start`.
+    An ASCII piece whose options leave text as it is passes as read: no decoded copy and no
+    re-encoded one (a 4 MB piece held three times was most of a vocabulary count's memory
+    beside its word table). Any other piece is decoded and rewritten by `TextOptions.chunk_bytes`.
     """
-    offset = start  # byte offset of `pending` in the decompressed stream
+    as_read = options.tokenizer == "whitespace" and not options.changes_text
+    for offset, raw in iter_raw_pieces(path, chunk_bytes, start, stop):
+        if as_read and raw.isascii():
+            yield offset, raw
+        else:
+            yield offset, options.chunk_bytes(_decode(raw, path, offset, options.encoding_errors))
+
+
+def iter_raw_pieces(
+    path: str | os.PathLike, chunk_bytes: int = CHUNK_BYTES, start: int = 0, stop: int | None = None
+) -> Iterator[tuple[int, bytes]]:
+    """Bytes [start, stop) of `path` in pieces that end on ASCII whitespace, with their offsets.
+
+    Each piece is one copy of what was read (the carried-over token and the block up to its last
+    whitespace); the block itself is dropped before the piece is handed on.
+    """
+    offset = start  # byte offset of `carry` in the decompressed stream
     left = None if stop is None else stop - start
-    pending = bytearray()
+    carry = b""
     with open_binary(path) as fh:
         seek_stream(fh, start)
         while left is None or left > 0:
@@ -164,19 +187,23 @@ def iter_text_pieces(
                 break
             if left is not None:
                 left -= len(block)
-            pending += block
-            cut = _last_whitespace(pending)
+            cut = _last_whitespace(block)
             if cut < 0:
-                if len(pending) > _MAX_TOKEN_BYTES:
+                carry += block
+                if len(carry) > _MAX_TOKEN_BYTES:
                     raise WordlabError(
-                        f"{path}: no whitespace in {len(pending):,} bytes from byte offset {offset}"
+                        f"{path}: no whitespace in {len(carry):,} bytes from byte offset {offset}"
                     )
                 continue
-            yield offset, _decode(pending[:cut], path, offset, errors)
-            offset += cut
-            del pending[:cut]
-        if pending:
-            yield offset, _decode(pending, path, offset, errors)
+            if carry or cut < len(block):
+                piece, carry = carry + memoryview(block)[:cut], block[cut:]
+            else:
+                piece = block
+            del block
+            yield offset, piece
+            offset += len(piece)
+        if carry:
+            yield offset, carry
 
 
 def seek_stream(fh, n: int) -> None:
@@ -191,7 +218,7 @@ def seek_stream(fh, n: int) -> None:
         n -= got
 
 
-def _decode(data: bytes | bytearray, path: str | os.PathLike, offset: int, errors: str) -> str:
+def _decode(data: bytes, path: str | os.PathLike, offset: int, errors: str) -> str:
     try:
         return data.decode("utf-8", errors=errors)
     except UnicodeDecodeError as exc:

@@ -35,15 +35,16 @@ from wordlab.cooccur_shards import (
     spill_events,
     summation_block,
 )
-from wordlab.corpus import WORD_OBJECT_BYTES, _Interner
+from wordlab.corpus import WORD_OBJECT_BYTES
 from wordlab.distributed.cluster import RETRIES, gather, n_workers, require_input, task_report
-from wordlab.distributed.scan import RANGE_BYTES, CorpusScan, lookup, scan_corpus
+from wordlab.distributed.scan import RANGE_BYTES, CorpusScan, scan_corpus
 from wordlab.errors import WordlabError
 from wordlab.fileio import atomic_path
 from wordlab.kernels import cooccur as kernels
-from wordlab.textread import CHUNK_BYTES, TextOptions, iter_text_pieces
+from wordlab.textread import CHUNK_BYTES, TextOptions, iter_token_bytes
 from wordlab.vocab import Vocab
 from wordlab.wordcounts import read_word_counts
+from wordlab.wordtable import WordTable
 
 _GB = 1 << 30
 _PIECE_BYTES = 1 << 20  # text read at a time by a block: the last piece overshoots the block
@@ -63,16 +64,16 @@ def _layout(V: int, settings: CooccurSettings, max_product: int | None) -> Layou
     return count_layout(V, settings, max_product or plan_memory(V, settings.memory, 1)[0])
 
 
-def _vocabulary_table(work: Path) -> tuple[_Interner, int]:
+def _vocabulary_table(work: Path) -> tuple[WordTable, int]:
     """A lookup table giving the shared vocabulary's words ids 1..V, and V."""
     words, _ = read_word_counts(work / "vocab.txt")
-    table = _Interner()
+    table = WordTable()
     table.ids(" ".join(words).encode("utf-8"))
     return table, len(words)
 
 
 def _read_tokens(
-    path: str, start: int, needed: int, table: _Interner, V: int, options: TextOptions,
+    path: str, start: int, needed: int, table: WordTable, V: int, options: TextOptions,
     piece_bytes: int,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """`needed` tokens from byte `start` (vocabulary ids, V out of it) and where lines restart.
@@ -80,8 +81,8 @@ def _read_tokens(
     A restart at p means a newline came between tokens p-1 and p (p = 0: before the first).
     """
     parts, restarts, n = [], [np.zeros(0, dtype=np.int64)], 0
-    for _, text in iter_text_pieces(path, options.encoding_errors, piece_bytes, start):
-        ids = lookup(table, options.chunk_bytes(text), V + 1)
+    for _, piece in iter_token_bytes(path, options, piece_bytes, start):
+        ids = table.lookup(piece, V + 1)
         is_word = ids != 0
         restarts.append(np.cumsum(is_word)[~is_word] + n)
         parts.append(ids[is_word] - 1)

@@ -23,20 +23,20 @@ from typing import Any, cast
 
 import numpy as np
 
-from wordlab.corpus import _SEPARATOR, EncodedCorpus, _Interner
+from wordlab.corpus import EncodedCorpus
 from wordlab.distributed.cluster import RETRIES, gather, n_workers, require_input, task_report
 from wordlab.errors import WordlabError
 from wordlab.fileio import open_binary
-from wordlab.kernels import corpus as corpus_kernels
 from wordlab.kernels.corpus import vocabulary_order
 from wordlab.textread import (
     _MAX_TOKEN_BYTES,
     CHUNK_BYTES,
     TextOptions,
-    iter_text_pieces,
+    iter_token_bytes,
     seek_stream,
 )
 from wordlab.vocab import Vocab
+from wordlab.wordtable import WordTable
 
 RANGE_BYTES = 64 << 20  # text per pass-one task
 _MIN_RANGE = 1 << 20  # ranges are split below RANGE_BYTES to feed every worker, not below this
@@ -73,26 +73,6 @@ class CorpusScan:
     def matches(self, vocab: Vocab) -> bool:
         """True when `vocab` is a prefix of this corpus's vocabulary (its ids are the corpus's)."""
         return vocab.matches_corpus(cast(EncodedCorpus, self))
-
-
-def interned_words(table: _Interner) -> list[bytes]:
-    """The words of an interner, in order of their ids (1, 2, ...), as UTF-8 bytes."""
-    pool = table.pool[: table.pool_used].tobytes()
-    starts = table.word_start[1 : table.n_words].tolist()
-    lengths = table.word_len[1 : table.n_words].tolist()
-    return [pool[s : s + n] for s, n in zip(starts, lengths, strict=True)]
-
-
-def lookup(table: _Interner, data: bytes, unknown: int) -> np.ndarray:
-    """The ids of `data`'s tokens among the words of `table` (0 for each newline) and `unknown`
-    for the others, which are not added: a vocabulary's ids in memory that does not grow."""
-    buf = np.frombuffer(data, dtype=np.uint8)
-    out = np.empty(buf.shape[0] + 1, dtype=np.int32)
-    n = corpus_kernels.lookup_tokens(
-        buf, _SEPARATOR, table.table, table.word_hash, table.word_start, table.word_len,
-        table.pool, unknown, out,
-    )  # fmt: skip
-    return out[:n]
 
 
 def compressed(path: str | os.PathLike) -> bool:
@@ -137,30 +117,23 @@ def scan_range(
     require_input(path)
     a, starts_line = boundary(path, x0)
     b = None if x1 is None else boundary(path, x1)[0]
-    interner = _Interner()
-    counts = np.zeros(1, dtype=np.int64)
+    interner = WordTable()
     points: list[tuple[int, int, int]] = []
-    n_tokens = 0
     if b is None or b > a:
-        for offset, text in iter_text_pieces(path, options.encoding_errors, chunk_bytes, a, b):
-            points.append((offset, n_tokens, int(starts_line)))
-            ids = interner.ids(options.chunk_bytes(text))
-            ids = ids[ids != 0]
-            if interner.n_words > counts.shape[0]:
-                counts = np.concatenate([counts, np.zeros(interner.n_words, np.int64)])
-            counts[: interner.n_words] += np.bincount(ids, minlength=interner.n_words)
-            n_tokens += ids.shape[0]
-            starts_line = text.endswith("\n")
+        for offset, piece in iter_token_bytes(path, options, chunk_bytes, a, b):
+            points.append((offset, interner.n_tokens, int(starts_line)))
+            interner.count(piece)
+            starts_line = piece.endswith(b"\n")
     return RangeScan(
-        b" ".join(interned_words(interner)), counts[1 : interner.n_words], n_tokens,
-        np.asarray(points, dtype=np.int64).reshape(-1, 3),
-        [task_report("scan", started, tokens=n_tokens)],
+        b" ".join(interner.words()), interner.counts[1 : interner.n_words].copy(),
+        interner.n_tokens, np.asarray(points, dtype=np.int64).reshape(-1, 3),
+        [task_report("scan", started, tokens=interner.n_tokens)],
     )  # fmt: skip
 
 
-def _combine(scans: list[RangeScan]) -> tuple[_Interner, np.ndarray, RangeScan]:
+def _combine(scans: list[RangeScan]) -> tuple[WordTable, np.ndarray, RangeScan]:
     """Consecutive ranges as one: counts added word by word, token offsets shifted."""
-    table = _Interner()
+    table = WordTable()
     counts = np.zeros(1, dtype=np.int64)
     points, n_tokens = [], 0
     for scan in scans:
@@ -179,7 +152,7 @@ def _combine(scans: list[RangeScan]) -> tuple[_Interner, np.ndarray, RangeScan]:
 def combine(scans: list[RangeScan]) -> RangeScan:
     """Task: consecutive ranges' scans as one (a step of the tree that gathers pass one)."""
     table, _, whole = _combine(scans)
-    whole.words = b" ".join(interned_words(table))
+    whole.words = b" ".join(table.words())
     return whole
 
 
@@ -189,7 +162,7 @@ def merge_scans(path: str, scans: list[RangeScan]) -> CorpusScan:
     if whole.tokens == 0:
         raise WordlabError(f"{path}: the corpus is empty (no tokens)")
     order = vocabulary_order(counts, table.word_start, table.word_len, table.pool, table.n_words)
-    spelled = interned_words(table)
+    spelled = table.words()
     return CorpusScan(
         [spelled[i - 1].decode("utf-8") for i in order.tolist()], counts[order], whole.tokens,
         whole.points, whole.tasks,

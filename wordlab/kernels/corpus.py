@@ -16,6 +16,48 @@ FNV_PRIME = np.uint64(1099511628211)
 
 
 @njit(cache=True, nogil=True)
+def _token_end(buf, i, separator):
+    """(end, hash) of the token that starts at buf[i]: it runs to a separator or newline byte."""
+    n = buf.shape[0]
+    j = i
+    h = FNV_OFFSET
+    while j < n and not separator[buf[j]] and buf[j] != 10:
+        h = (h ^ np.uint64(buf[j])) * FNV_PRIME
+        j += 1
+    return j, h
+
+
+@njit(cache=True, nogil=True)
+def _find(buf, i, length, h, table, word_hash, word_start, word_len, pool):
+    """(slot, id) of the word buf[i:i+length] with hash h; id -1 and its empty slot if absent."""
+    mask = table.shape[0] - 1
+    slot = np.int64(h & np.uint64(mask))
+    while table[slot] >= 0:
+        wid = table[slot]
+        if word_hash[wid] == h and word_len[wid] == length:
+            s = word_start[wid]
+            same = True
+            for k in range(length):
+                if pool[s + k] != buf[i + k]:
+                    same = False
+                    break
+            if same:
+                return slot, wid
+        slot = (slot + 1) & mask
+    return slot, -1
+
+
+@njit(cache=True, nogil=True)
+def _has_room(table, word_hash, pool, n_words, pool_used, length):
+    """Whether one more word of `length` bytes fits: the table at most half full, the arrays."""
+    return (
+        2 * (n_words + 1) <= table.shape[0]
+        and n_words + 1 <= word_hash.shape[0]
+        and pool_used + length <= pool.shape[0]
+    )
+
+
+@njit(cache=True, nogil=True)
 def intern_tokens(
     buf, start, separator, table, word_hash, word_start, word_len, pool, n_words, pool_used, out,
     n_out,
@@ -26,8 +68,6 @@ def intern_tokens(
     byte `pool`, so the caller grows only what is needed and calls again from the returned
     position. Returns (position, n_out, n_words, pool_used); position == len(buf) when done.
     """
-    mask = table.shape[0] - 1
-    capacity = word_hash.shape[0]
     n = buf.shape[0]
     i = start
     while i < n:
@@ -40,45 +80,86 @@ def intern_tokens(
         if separator[b]:
             i += 1
             continue
-        j = i
-        h = FNV_OFFSET
-        while j < n and not separator[buf[j]] and buf[j] != 10:
-            h = (h ^ np.uint64(buf[j])) * FNV_PRIME
-            j += 1
-        length = j - i
-        slot = np.int64(h & np.uint64(mask))
-        while True:
-            wid = table[slot]
-            if wid < 0:
-                if (
-                    2 * (n_words + 1) > table.shape[0]
-                    or n_words + 1 > capacity
-                    or pool_used + length > pool.shape[0]
-                ):
-                    return i, n_out, n_words, pool_used  # room needed: the caller grows, resumes
-                wid = n_words
-                n_words += 1
-                table[slot] = wid
-                word_hash[wid] = h
-                word_start[wid] = pool_used
-                word_len[wid] = length
-                pool[pool_used : pool_used + length] = buf[i:j]
-                pool_used += length
-                break
-            if word_hash[wid] == h and word_len[wid] == length:
-                s = word_start[wid]
-                same = True
-                for k in range(length):
-                    if pool[s + k] != buf[i + k]:
-                        same = False
-                        break
-                if same:
-                    break
-            slot = (slot + 1) & mask
+        j, h = _token_end(buf, i, separator)
+        slot, wid = _find(buf, i, j - i, h, table, word_hash, word_start, word_len, pool)
+        if wid < 0:
+            if not _has_room(table, word_hash, pool, n_words, pool_used, j - i):
+                return i, n_out, n_words, pool_used  # room needed: the caller grows, resumes
+            wid = n_words
+            n_words += 1
+            table[slot] = wid
+            word_hash[wid] = h
+            word_start[wid] = pool_used
+            word_len[wid] = j - i
+            pool[pool_used : pool_used + j - i] = buf[i:j]
+            pool_used += j - i
         out[n_out] = wid
         n_out += 1
         i = j
     return n, n_out, n_words, pool_used
+
+
+# the fields of count_tokens' `state` (an int64 array it updates in place)
+N_WORDS, POOL_USED, N_OUT, N_LINES, N_TOKENS, LAST_START = range(6)
+
+
+@njit(cache=True, nogil=True)
+def count_tokens(
+    buf, start, separator, table, word_hash, word_start, word_len, pool, counts, out, lines, state
+):  # fmt: skip
+    """Count `buf[start:]`'s words into `counts`, their ids into `out`, line starts into `lines`.
+
+    Newlines yield no id: a newline after k words in all (k > the last line start) appends k to
+    `lines`, so empty lines collapse. Stops before a token when `out` is full, before a newline
+    when `lines` is full, and before a new word that needs room (as `intern_tokens`); the caller
+    empties the full buffer or grows the table (and `counts` with the word arrays) and calls
+    again from the returned position. One pass and fixed buffers: no per-chunk id array, mask,
+    cumulative sum or bincount. Returns the position (len(buf) when done); `state` holds
+    n_words, pool_used, n_out, n_lines, n_tokens and last_start (the N_* indices).
+    """
+    n_words, pool_used = state[N_WORDS], state[POOL_USED]
+    n_out, n_lines = state[N_OUT], state[N_LINES]
+    n_tokens, last_start = state[N_TOKENS], state[LAST_START]
+    n = buf.shape[0]
+    i = start
+    while i < n:
+        b = buf[i]
+        if b == 10:
+            if n_tokens != last_start:
+                if n_lines == lines.shape[0]:
+                    break
+                lines[n_lines] = n_tokens
+                n_lines += 1
+                last_start = n_tokens
+            i += 1
+            continue
+        if separator[b]:
+            i += 1
+            continue
+        if n_out == out.shape[0]:
+            break
+        j, h = _token_end(buf, i, separator)
+        slot, wid = _find(buf, i, j - i, h, table, word_hash, word_start, word_len, pool)
+        if wid < 0:
+            if not _has_room(table, word_hash, pool, n_words, pool_used, j - i):
+                break
+            wid = n_words
+            n_words += 1
+            table[slot] = wid
+            word_hash[wid] = h
+            word_start[wid] = pool_used
+            word_len[wid] = j - i
+            pool[pool_used : pool_used + j - i] = buf[i:j]
+            pool_used += j - i
+        counts[wid] += 1
+        out[n_out] = wid
+        n_out += 1
+        n_tokens += 1
+        i = j
+    state[N_WORDS], state[POOL_USED] = n_words, pool_used
+    state[N_OUT], state[N_LINES] = n_out, n_lines
+    state[N_TOKENS], state[LAST_START] = n_tokens, last_start
+    return i
 
 
 @njit(cache=True, nogil=True)
@@ -88,7 +169,6 @@ def lookup_tokens(buf, separator, table, word_hash, word_start, word_len, pool, 
     A word not in the table gets `unknown` and is not added, so a table holding a vocabulary
     maps text to its ids in memory that does not grow with the text. Returns the ids written.
     """
-    mask = table.shape[0] - 1
     n = buf.shape[0]
     n_out = 0
     i = 0
@@ -102,28 +182,9 @@ def lookup_tokens(buf, separator, table, word_hash, word_start, word_len, pool, 
         if separator[b]:
             i += 1
             continue
-        j = i
-        h = FNV_OFFSET
-        while j < n and not separator[buf[j]] and buf[j] != 10:
-            h = (h ^ np.uint64(buf[j])) * FNV_PRIME
-            j += 1
-        length = j - i
-        slot = np.int64(h & np.uint64(mask))
-        found = unknown
-        while table[slot] >= 0:
-            wid = table[slot]
-            if word_hash[wid] == h and word_len[wid] == length:
-                s = word_start[wid]
-                same = True
-                for k in range(length):
-                    if pool[s + k] != buf[i + k]:
-                        same = False
-                        break
-                if same:
-                    found = wid
-                    break
-            slot = (slot + 1) & mask
-        out[n_out] = found
+        j, h = _token_end(buf, i, separator)
+        wid = _find(buf, i, j - i, h, table, word_hash, word_start, word_len, pool)[1]
+        out[n_out] = unknown if wid < 0 else wid
         n_out += 1
         i = j
     return n_out
