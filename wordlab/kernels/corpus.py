@@ -58,6 +58,16 @@ def _has_room(table, word_hash, pool, n_words, pool_used, length):
 
 
 @njit(cache=True, nogil=True)
+def _add(buf, i, j, h, slot, wid, table, word_hash, word_start, word_len, pool, pool_used):
+    """Store buf[i:j] (hash h) as word `wid` in the empty `slot`, its bytes at pool[pool_used:]."""
+    table[slot] = wid
+    word_hash[wid] = h
+    word_start[wid] = pool_used
+    word_len[wid] = j - i
+    pool[pool_used : pool_used + j - i] = buf[i:j]
+
+
+@njit(cache=True, nogil=True)
 def intern_tokens(
     buf, start, separator, table, word_hash, word_start, word_len, pool, n_words, pool_used, out,
     n_out,
@@ -86,12 +96,8 @@ def intern_tokens(
             if not _has_room(table, word_hash, pool, n_words, pool_used, j - i):
                 return i, n_out, n_words, pool_used  # room needed: the caller grows, resumes
             wid = n_words
+            _add(buf, i, j, h, slot, wid, table, word_hash, word_start, word_len, pool, pool_used)
             n_words += 1
-            table[slot] = wid
-            word_hash[wid] = h
-            word_start[wid] = pool_used
-            word_len[wid] = j - i
-            pool[pool_used : pool_used + j - i] = buf[i:j]
             pool_used += j - i
         out[n_out] = wid
         n_out += 1
@@ -144,12 +150,8 @@ def count_tokens(
             if not _has_room(table, word_hash, pool, n_words, pool_used, j - i):
                 break
             wid = n_words
+            _add(buf, i, j, h, slot, wid, table, word_hash, word_start, word_len, pool, pool_used)
             n_words += 1
-            table[slot] = wid
-            word_hash[wid] = h
-            word_start[wid] = pool_used
-            word_len[wid] = j - i
-            pool[pool_used : pool_used + j - i] = buf[i:j]
             pool_used += j - i
         counts[wid] += 1
         out[n_out] = wid
