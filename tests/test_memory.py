@@ -69,7 +69,7 @@ def _zipf_corpus(path, n_tokens: int, n_words: int, seed: int = 0) -> None:
 
 
 def _stages(tmp_path, corpus, name: str, memory: float) -> dict[str, tuple[float, str]]:
-    """vocab (at BUDGET_GB: its read buffers alone need 40 MB), cooccur and shuffle of `corpus`
+    """vocab (at BUDGET_GB: its read buffers alone need 16 MB), cooccur and shuffle of `corpus`
     at `memory` GB: {stage: (peak MB, stdout)}."""
     cache, vocab = tmp_path / f"{name}-enc", tmp_path / f"{name}-vocab.txt"
     cooc, shuf = tmp_path / f"{name}-cooc.bin", tmp_path / f"{name}-shuf.bin"
@@ -111,7 +111,7 @@ def test_glove_stages_stay_within_memory(tmp_path):
 def test_a_budget_too_small_stops_before_any_work_with_the_size_needed(tmp_path):
     corpus = tmp_path / "c.txt"
     _zipf_corpus(corpus, 20_000, 5_000)
-    with pytest.raises(WordlabError, match="raise --memory"):  # 40 MB of read buffers alone
+    with pytest.raises(WordlabError, match="raise --memory"):  # 16 MB of read buffers alone
         encode_corpus(corpus, tmp_path / "small", progress=False, memory=0.01)
     enc = encode_corpus(corpus, tmp_path / "enc", progress=False, memory=BUDGET_GB)
     vocab = Vocab.from_corpus(enc, min_count=1)
