@@ -180,13 +180,14 @@ def examples_of(
             label[i] = label_index.get(d, -1)
     # rows of each distinct token: its own row if known, then its character n-grams
     use_sub = maxn > 0 and rows_bucket > 0
-    bracketed = [
-        BOW + decode(d) + EOW if (use_sub and kind[i] == 0) else "" for i, d in enumerate(distinct)
-    ]
-    buf, offsets = pack_strings(bracketed)
-    sub_ptr, sub_ids, _, _ = subword_table(
-        buf, offsets, minn, maxn, rows_bucket if use_sub else 0, False, nwords
-    )
+    if use_sub:
+        bracketed = [
+            BOW + decode(d) + EOW if k == 0 else "" for d, k in zip(distinct, kind, strict=True)
+        ]
+        buf, offsets = pack_strings(bracketed)
+        sub_ptr, sub_ids, _, _ = subword_table(buf, offsets, minn, maxn, rows_bucket, False, nwords)
+    else:  # no n-grams: nothing to hash (and one compiled kernel fewer to load at start-up)
+        sub_ptr, sub_ids = np.zeros(len(distinct) + 1, np.int64), np.zeros(0, np.int32)
     ptr = np.zeros(len(distinct) + 1, dtype=np.int64)
     own = (word >= 0).astype(np.int64)
     np.cumsum(own + np.diff(sub_ptr), out=ptr[1:])
