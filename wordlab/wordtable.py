@@ -73,8 +73,8 @@ class WordTable:
 
         `on_ids` gets the word ids in order, `on_lines` the token positions where lines start
         (after a newline that follows at least one word since the last start; the first line's
-        0 is not handed on), in pieces of at most BUFFER_IDS ids / BUFFER_LINES starts, so that the memory a
-        chunk of text takes beside the table is the text and these two buffers.
+        0 is not handed on), in pieces of at most BUFFER_IDS ids / BUFFER_LINES starts, so that
+        the memory a chunk of text takes beside the table is the text and these two buffers.
         """
         buf = np.frombuffer(data, dtype=np.uint8)
         if self._buffers is None:  # made once a table

@@ -1,7 +1,8 @@
-"""Compiled tokenizing of UTF-8 text into provisional word ids (wordlab/corpus.py drives it).
+"""Compiled tokenizing of UTF-8 text into provisional word ids (wordlab/wordtable.py drives it).
 
-Tokens are runs of non-separator bytes; a newline byte yields id 0 (a line mark). Words are kept
-in an open-addressing hash table (64-bit FNV-1a of their bytes) with their bytes in one pool, so
+Tokens are runs of non-separator bytes. `intern_tokens` and `lookup_tokens` give a newline byte
+id 0 (a line mark); `count_tokens`, the corpus encoder's pass, counts the words and records line
+starts instead. Words are kept in an open-addressing hash table (64-bit FNV-1a of their bytes) with their bytes in one pool, so
 no Python object is made per token. The final vocabulary order (count descending, then word) and
 the `word count` lines are made here too, from the pool, so no Python string is made per word.
 """
