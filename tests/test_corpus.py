@@ -212,3 +212,31 @@ def test_encoding_in_tiny_pieces_and_buffers_matches_python_split(tmp_path, monk
     counted = Counter(tokens)
     assert dict(zip(enc.words, enc.counts.tolist(), strict=True)) == counted
     assert "na\u00efve" in counted and len(enc.words) > 500
+
+
+def test_pieces_carry_a_token_longer_than_several_blocks_and_cover_the_file(tmp_path, monkeypatch):
+    """A 300-byte token read 64 bytes at a time spans five blocks: it must come whole, every
+    piece must end on whitespace at its offset, and the pieces must give back the file's bytes
+    (also as `iter_token_bytes` counts them for a non-ASCII, rewritten piece)."""
+    import wordlab.textread as textread
+
+    long_token = "x" * 300
+    text = f"a b {long_token} c\nd caf\u00e9\u3000e {long_token}y\n tail"
+    path = tmp_path / "long.txt"
+    path.write_text(text, encoding="utf-8")
+    data = path.read_bytes()
+    pieces = list(textread.iter_raw_pieces(path, chunk_bytes=64))
+    assert b"".join(p for _, p in pieces) == data
+    for offset, piece in pieces:
+        assert data[offset : offset + len(piece)] == piece
+    assert all(p[-1:].isspace() for _, p in pieces[:-1])
+    assert any(long_token.encode() in p for _, p in pieces)
+    covered = list(textread.iter_token_bytes(path, TextOptions(), chunk_bytes=64))
+    assert sum(n for _, n, _ in covered) == len(data)
+    assert b" ".join(p for _, _, p in covered).split() == [t.encode() for t in text.split()]
+
+    monkeypatch.setattr(textread, "_MAX_TOKEN_BYTES", 200)
+    with pytest.raises(
+        WordlabError, match=r"long\.txt: no whitespace in 252 bytes from byte offset 4"
+    ):
+        list(textread.iter_raw_pieces(path, chunk_bytes=64))

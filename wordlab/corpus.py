@@ -111,7 +111,7 @@ def _stamp(path: Path, options: TextOptions) -> _SourceStamp:
 # and while words.txt is read a Python int for its count): 115 measured on enwiki's 489k words
 WORD_OBJECT_BYTES = 120
 # what reading takes besides the word table: the piece being counted and the block read after it
-# (4 MB each), `_Interner.count`'s id and line-start buffers (4.5 MB). An .xz decoder's dictionary
+# (4 MB each), `WordTable.count`'s id and line-start buffers (4.5 MB). An .xz decoder's dictionary
 # (up to 64 MB for xz -9) is resident only as far as it has been filled, at most the text so far.
 _READ_BYTES = 16 << 20
 _XZ_BYTES = 64 << 20
@@ -131,7 +131,7 @@ def encode_corpus(
     options is reused as it is. One pass over the text: tokens get provisional ids in order of
     first appearance, spilled to disk; then ids are renumbered by count in bounded windows, read
     and written with plain file I/O (a memory map's touched pages would count as resident).
-    Memory: the word table (about 40 bytes a distinct word plus its text) and a few chunk-sized
+    Memory: the word table (about 48 bytes a distinct word plus its text) and a few chunk-sized
     buffers; with `memory` (GB) set, a table that would outgrow it (counting the ~120 bytes a
     word takes once loaded as Python objects) stops with an error naming the need.
     """
@@ -151,38 +151,38 @@ def encode_corpus(
     budget = None if memory is None else int(memory * (1 << 30))
     out.mkdir(parents=True, exist_ok=True)
 
-    interner = WordTable()
+    table = WordTable()
     raw_path, lines_path = out / "tokens.raw.tmp", out / "lines.raw.tmp"
     compressed = src.suffix.lower() in (".gz", ".bz2", ".xz")
     is_xz, text_bytes = src.suffix.lower() == ".xz", 0
     bar = Progress(None if compressed else src.stat().st_size, f"reading {src.name}", "B", progress)
     try:
         with open(raw_path, "wb") as raw, open(lines_path, "wb") as lines:
-            for offset, piece in iter_token_bytes(src, options):
-                interner.count(piece, raw.write, lines.write)
-                bar.update(len(piece))
+            for offset, n_read, piece in iter_token_bytes(src, options):
+                table.count(piece, raw.write, lines.write)
+                bar.update(n_read)
                 if budget is not None:
-                    text_bytes = offset + len(piece)
-                    need = interner.nbytes + interner.n_words * WORD_OBJECT_BYTES
+                    text_bytes = offset + n_read
+                    need = table.nbytes + table.n_words * WORD_OBJECT_BYTES
                     need += _READ_BYTES + (min(_XZ_BYTES, text_bytes) if is_xz else 0)
                     if need > budget:
                         raise WordlabError(
-                            f"{src}: {interner.n_words - 1:,} distinct words after "
-                            f"{interner.n_tokens:,} tokens: their table and the read buffers "
+                            f"{src}: {table.n_words - 1:,} distinct words after "
+                            f"{table.n_tokens:,} tokens: their table and the read buffers "
                             f"already need about {need / (1 << 20):,.0f} MB, more than --memory "
                             f"{memory:g} GB; raise --memory"
                         )
         bar.close()
-        interner.drop_buffers()  # the renumbering below sets the peak: every MB counts there
-        n_tokens = interner.n_tokens
+        table.drop_buffers()  # the renumbering below sets the peak: every MB counts there
+        n_tokens = table.n_tokens
         if n_tokens == 0:
             raise WordlabError(f"{src}: the corpus is empty (no tokens)")
-        n_words = interner.n_words
-        counts = interner.counts[:n_words]
+        n_words = table.n_words
+        counts = table.counts[:n_words]
         counts[0] = 0  # the newline mark
         # Final ids: count descending, then word, so every run orders the vocabulary alike.
         order = corpus_kernels.vocabulary_order(
-            counts, interner.word_start, interner.word_len, interner.pool, n_words
+            counts, table.word_start, table.word_len, table.pool, n_words
         )
         remap = np.full(n_words, -1, dtype=np.int32)
         remap[order] = np.arange(order.shape[0], dtype=np.int32)
@@ -207,7 +207,7 @@ def encode_corpus(
             i = 0
             while i < order.shape[0]:
                 i_next, n = corpus_kernels.format_word_counts(
-                    order, i, counts, interner.word_start, interner.word_len, interner.pool, text
+                    order, i, counts, table.word_start, table.word_len, table.pool, text
                 )
                 if i_next == i:  # one word longer than the buffer
                     text = np.empty(2 * text.shape[0], dtype=np.uint8)
@@ -216,7 +216,7 @@ def encode_corpus(
                 i = i_next
         with atomic_path(out / "counts.npy") as tmp, open(tmp, "wb") as fh:
             np.save(fh, counts[order])
-        del interner, order, counts
+        del table, order, counts
         n_lines = _write_line_starts(lines_path, n_tokens, out / "lines.npy")
     finally:
         for path in (raw_path, lines_path):

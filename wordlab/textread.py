@@ -153,19 +153,22 @@ def iter_token_bytes(
     chunk_bytes: int = CHUNK_BYTES,
     start: int = 0,
     stop: int | None = None,
-) -> Iterator[tuple[int, bytes]]:
-    """Pieces of bytes [start, stop) of `path` as the compiled tokenizer splits them, by offset.
+) -> Iterator[tuple[int, int, bytes]]:
+    """Pieces of bytes [start, stop) of `path` as the compiled tokenizer splits them:
+    (offset in the file, bytes of the file the piece covers, the bytes to tokenize).
 
     An ASCII piece whose options leave text as it is passes as read: no decoded copy and no
     re-encoded one (a 4 MB piece held three times was most of a vocabulary count's memory
-    beside its word table). Any other piece is decoded and rewritten by `TextOptions.chunk_bytes`.
+    beside its word table). Any other piece is decoded and rewritten by `TextOptions.chunk_bytes`,
+    so its length may differ from the file's bytes it covers.
     """
     as_read = options.tokenizer == "whitespace" and not options.changes_text
     for offset, raw in iter_raw_pieces(path, chunk_bytes, start, stop):
         if as_read and raw.isascii():
-            yield offset, raw
+            yield offset, len(raw), raw
         else:
-            yield offset, options.chunk_bytes(_decode(raw, path, offset, options.encoding_errors))
+            text = _decode(raw, path, offset, options.encoding_errors)
+            yield offset, len(raw), options.chunk_bytes(text)
 
 
 def iter_raw_pieces(
@@ -173,12 +176,13 @@ def iter_raw_pieces(
 ) -> Iterator[tuple[int, bytes]]:
     """Bytes [start, stop) of `path` in pieces that end on ASCII whitespace, with their offsets.
 
-    Each piece is one copy of what was read (the carried-over token and the block up to its last
-    whitespace); the block itself is dropped before the piece is handed on.
+    Each piece is one copy of what was read (the blocks of a token carried over and the block up
+    to its last whitespace); the block itself is dropped before the piece is handed on.
     """
-    offset = start  # byte offset of `carry` in the decompressed stream
+    offset = start  # byte offset of the first carried block in the decompressed stream
     left = None if stop is None else stop - start
-    carry = b""
+    carried: list[bytes] = []  # blocks since the last whitespace (one token's bytes)
+    n_carried = 0
     with open_binary(path) as fh:
         seek_stream(fh, start)
         while left is None or left > 0:
@@ -189,21 +193,23 @@ def iter_raw_pieces(
                 left -= len(block)
             cut = _last_whitespace(block)
             if cut < 0:
-                carry += block
-                if len(carry) > _MAX_TOKEN_BYTES:
+                carried.append(block)
+                n_carried += len(block)
+                if n_carried > _MAX_TOKEN_BYTES:
                     raise WordlabError(
-                        f"{path}: no whitespace in {len(carry):,} bytes from byte offset {offset}"
+                        f"{path}: no whitespace in {n_carried:,} bytes from byte offset {offset}"
                     )
                 continue
-            if carry or cut < len(block):
-                piece, carry = carry + memoryview(block)[:cut], block[cut:]
+            if carried or cut < len(block):
+                piece = b"".join([*carried, memoryview(block)[:cut]])
+                carried, n_carried = [block[cut:]], len(block) - cut
             else:
                 piece = block
             del block
             yield offset, piece
             offset += len(piece)
-        if carry:
-            yield offset, carry
+        if n_carried:
+            yield offset, b"".join(carried)
 
 
 def seek_stream(fh, n: int) -> None:

@@ -81,7 +81,7 @@ def _read_tokens(
     A restart at p means a newline came between tokens p-1 and p (p = 0: before the first).
     """
     parts, restarts, n = [], [np.zeros(0, dtype=np.int64)], 0
-    for _, piece in iter_token_bytes(path, options, piece_bytes, start):
+    for _, _, piece in iter_token_bytes(path, options, piece_bytes, start):
         ids = table.lookup(piece, V + 1)
         is_word = ids != 0
         restarts.append(np.cumsum(is_word)[~is_word] + n)

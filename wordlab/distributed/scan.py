@@ -117,33 +117,30 @@ def scan_range(
     require_input(path)
     a, starts_line = boundary(path, x0)
     b = None if x1 is None else boundary(path, x1)[0]
-    interner = WordTable()
+    table = WordTable()
     points: list[tuple[int, int, int]] = []
     if b is None or b > a:
-        for offset, piece in iter_token_bytes(path, options, chunk_bytes, a, b):
-            points.append((offset, interner.n_tokens, int(starts_line)))
-            interner.count(piece)
+        for offset, _, piece in iter_token_bytes(path, options, chunk_bytes, a, b):
+            points.append((offset, table.n_tokens, int(starts_line)))
+            table.count(piece)
             starts_line = piece.endswith(b"\n")
     return RangeScan(
-        b" ".join(interner.words()), interner.counts[1 : interner.n_words].copy(),
-        interner.n_tokens, np.asarray(points, dtype=np.int64).reshape(-1, 3),
-        [task_report("scan", started, tokens=interner.n_tokens)],
+        b" ".join(table.words()), table.counts[1 : table.n_words].copy(),
+        table.n_tokens, np.asarray(points, dtype=np.int64).reshape(-1, 3),
+        [task_report("scan", started, tokens=table.n_tokens)],
     )  # fmt: skip
 
 
 def _combine(scans: list[RangeScan]) -> tuple[WordTable, np.ndarray, RangeScan]:
     """Consecutive ranges as one: counts added word by word, token offsets shifted."""
     table = WordTable()
-    counts = np.zeros(1, dtype=np.int64)
     points, n_tokens = [], 0
     for scan in scans:
         ids = table.ids(scan.words)  # the range's words are distinct: one id each
-        if table.n_words > counts.shape[0]:
-            counts = np.concatenate([counts, np.zeros(table.n_words, np.int64)])
-        counts[ids] += scan.counts
+        table.counts[ids] += scan.counts
         points.append(scan.points + np.array([0, n_tokens, 0]))
         n_tokens += scan.tokens
-    counts = counts[: table.n_words]
+    counts = table.counts[: table.n_words]
     whole = RangeScan(b"", counts[1:], n_tokens, np.concatenate(points).reshape(-1, 3),
                       [t for scan in scans for t in scan.tasks])  # fmt: skip
     return table, counts, whole
