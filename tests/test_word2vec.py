@@ -53,6 +53,44 @@ def test_huffman_codes_are_prefix_free_and_optimal() -> None:
     assert int((counts * np.diff(offsets)).sum()) == optimum
 
 
+def test_hierarchical_softmax_tree_orders_ties_by_first_occurrence(tmp_path) -> None:
+    # word2vec.c and gensim put words of equal count in the order they first occur before
+    # building the tree; the corpus orders them by word, so the trainer reorders its ties.
+    import collections
+    import itertools
+    import lzma
+
+    from tests.conftest import shared_data
+
+    with lzma.open(shared_data("corpora", "austen-6-novels.txt.xz"), "rt") as fh:
+        lines = [line.split() for line in itertools.islice(fh, 3000)]
+    path = tmp_path / "austen.txt"
+    path.write_text("\n".join(" ".join(line) for line in lines) + "\n")
+    ours = Word2Vec(model="sg", loss="hs", dim=8, epochs=1, min_count=3, threads=1, progress=False)
+    ours.fit(str(path))
+    counts = collections.Counter(token for line in lines for token in line)  # first seen first
+    kept = sorted((w for w in counts if counts[w] >= 3), key=lambda w: -counts[w])  # stable
+    assert sorted(ours.vocab.words) == sorted(kept)
+    assert len(kept) - len({counts[w] for w in kept}) > 100  # most rare words share a count
+    codes, points, offsets = huffman_codes(np.array([counts[w] for w in kept]))
+    leaf = {w: k for k, w in enumerate(kept)}
+    for w, word in enumerate(ours.vocab.words):
+        a, b, k = ours._offsets[w], ours._offsets[w + 1], leaf[word]
+        assert ours._codes[a:b].tolist() == codes[offsets[k] : offsets[k + 1]].tolist(), word
+        assert ours._points[a:b].tolist() == points[offsets[k] : offsets[k + 1]].tolist(), word
+
+
+def test_huffman_codes_with_first_seen_equal_a_tree_over_reordered_words() -> None:
+    counts = np.sort(np.random.default_rng(5).integers(1, 6, 60))[::-1]
+    first = np.random.default_rng(6).permutation(60)
+    codes, points, offsets = huffman_codes(counts, first)
+    leaf = np.lexsort((first, -counts))
+    c2, p2, o2 = huffman_codes(counts[leaf])  # the same words, put in tree order by hand
+    for k, w in enumerate(leaf):
+        assert codes[offsets[w] : offsets[w + 1]].tolist() == c2[o2[k] : o2[k + 1]].tolist()
+        assert points[offsets[w] : offsets[w + 1]].tolist() == p2[o2[k] : o2[k + 1]].tolist()
+
+
 def test_subsampling_keep_probabilities_follow_the_c_formula() -> None:
     # t = sample * total = 1e-3 * 1111; keep = (sqrt(c / t) + 1) * t / c, capped at 1:
     # c = 1000: (sqrt(900.09) + 1) * 1.111e-3 = 0.0344427; c = 1: 2.165 -> 1

@@ -142,12 +142,22 @@ def noise_table(counts: np.ndarray, power: float = 0.75, size: int | None = None
     return np.repeat(np.arange(counts.size, dtype=np.int32), slots)
 
 
-def huffman_codes(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def huffman_codes(
+    counts: np.ndarray, first_seen: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Huffman tree over words sorted by count (descending), as word2vec.c's CreateBinaryTree.
 
     Returns (codes uint8, points int32, offsets int64): word w's code bits and the inner nodes on
     its path, both from the root down, are codes[offsets[w]:offsets[w+1]] and the same slice of
     points; inner nodes are numbered 0..V-2 (the root is V-2), i.e. rows of the output matrix.
+
+    Words of equal count become leaves in id order, or, with `first_seen` (each word's first
+    position in the corpus, see `first_seen_positions`), in the order they first occur, as
+    word2vec.c and gensim order them. The order decides which rare words share inner nodes, and
+    it shows in the vectors: on text8's first 2.1M words, skip-gram HS with ties in
+    alphabetical order scored 3 points lower on WS353 and 2 higher on SimLex than with ties in
+    order of first occurrence (bench/RESULTS.md, session 9), since words first seen together
+    tend to be related.
     """
     from wordlab.kernels.huffman import huffman_tree
 
@@ -156,20 +166,41 @@ def huffman_codes(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
         raise WordlabError("hierarchical softmax needs at least 2 words in the vocabulary")
     if np.any(np.diff(counts) > 0):
         raise WordlabError("huffman_codes needs counts sorted in descending order")
-    return huffman_tree(counts)
+    if first_seen is None:
+        return huffman_tree(counts)
+    leaf = np.lexsort((first_seen, -counts))  # leaf k of the tree is word leaf[k]
+    codes, points, offsets = huffman_tree(counts[leaf])
+    slot = np.empty_like(leaf)
+    slot[leaf] = np.arange(leaf.size)
+    lengths = np.diff(offsets)[slot]
+    by_word = np.zeros(counts.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=by_word[1:])
+    gather = np.repeat(offsets[slot] - by_word[:-1], lengths) + np.arange(by_word[-1])
+    return codes[gather], points[gather], by_word
+
+
+def first_seen_positions(tokens: np.ndarray, n_words: int) -> np.ndarray:
+    """Each word id's first position in the encoded tokens (len(tokens) for one never seen)."""
+    from wordlab.kernels.huffman import first_positions
+
+    return first_positions(np.asarray(tokens), n_words)
 
 
 def loss_tables(
-    counts: np.ndarray, noise_power: float | None, hierarchical: bool
+    counts: np.ndarray,
+    noise_power: float | None,
+    hierarchical: bool,
+    first_seen: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(noise, codes, points, offsets): what the loss kernels read, for every trainer.
 
     The noise table when `noise_power` is given (negative sampling), the Huffman tree when
-    `hierarchical`; a loss that is off gets small placeholders, since the kernels take arrays.
+    `hierarchical` (ties of count in `first_seen` order when given, see huffman_codes); a loss
+    that is off gets small placeholders, since the kernels take arrays.
     """
     noise = noise_table(counts, noise_power) if noise_power is not None else np.zeros(1, np.int32)
     if hierarchical:
-        codes, points, offsets = huffman_codes(counts)
+        codes, points, offsets = huffman_codes(counts, first_seen)
     else:
         codes, points, offsets = np.zeros(1, np.uint8), np.zeros(1, np.int32), np.zeros(2, np.int64)
     return noise, codes, points, offsets

@@ -60,3 +60,23 @@ def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
             b = parent[b]
             i -= 1
     return codes, points, offsets
+
+
+@njit(cache=True, nogil=True)
+def first_positions(tokens: np.ndarray, n_words: int) -> np.ndarray:
+    """Where each of ids 0..n_words-1 first occurs in `tokens` (len(tokens) if never).
+
+    One pass that stops once every word has been seen: the order word2vec.c and gensim give
+    words of equal count before building their Huffman tree (wordlab.vocab.huffman_codes).
+    """
+    n = tokens.shape[0]
+    first = np.full(n_words, n, dtype=np.int64)
+    left = n_words
+    for p in range(n):
+        t = tokens[p]
+        if 0 <= t < n_words and first[t] == n:
+            first[t] = p
+            left -= 1
+            if left == 0:
+                break
+    return first
