@@ -80,6 +80,27 @@ def test_hierarchical_softmax_tree_orders_ties_by_first_occurrence(tmp_path) -> 
         assert ours._points[a:b].tolist() == points[offsets[k] : offsets[k + 1]].tolist(), word
 
 
+def test_first_seen_positions_read_in_blocks(tmp_path) -> None:
+    import lzma
+
+    from tests.conftest import shared_data
+    from wordlab.vocab import first_seen_positions
+
+    with lzma.open(shared_data("corpora", "austen-6-novels.txt.xz"), "rt") as fh:
+        text = "".join(line for _, line in zip(range(300), fh, strict=False))
+    (tmp_path / "austen.txt").write_text(text)
+    corpus = load_corpus(tmp_path / "austen.txt", cache_dir=tmp_path / "enc", progress=False)
+    tokens = np.asarray(corpus.tokens)
+    n_words = 150  # the frequent words: all seen early, so the pass stops before the end
+    ids, where = np.unique(tokens, return_index=True)
+    expected = np.full(n_words, corpus.n_tokens)
+    expected[ids[ids < n_words]] = where[ids < n_words]
+    for block in (7, 1000, 1 << 22):
+        np.testing.assert_array_equal(first_seen_positions(corpus, n_words, block), expected)
+    never = first_seen_positions(corpus, len(corpus.words) + 2, 64)  # ids past the vocabulary
+    assert never[-1] == never[-2] == corpus.n_tokens
+
+
 def test_huffman_codes_with_first_seen_equal_a_tree_over_reordered_words() -> None:
     counts = np.sort(np.random.default_rng(5).integers(1, 6, 60))[::-1]
     first = np.random.default_rng(6).permutation(60)

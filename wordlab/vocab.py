@@ -179,11 +179,24 @@ def huffman_codes(
     return codes[gather], points[gather], by_word
 
 
-def first_seen_positions(tokens: np.ndarray, n_words: int) -> np.ndarray:
-    """Each word id's first position in the encoded tokens (len(tokens) for one never seen)."""
+def first_seen_positions(corpus: EncodedCorpus, n_words: int, block: int = 1 << 22) -> np.ndarray:
+    """Each of word ids 0..n_words-1's first position in the corpus (n_tokens if never seen).
+
+    Read a block at a time, each block's pages let go once read (EncodedCorpus.release), so the
+    pass does not leave the whole token file in the trainer's memory.
+    """
     from wordlab.kernels.huffman import first_positions
 
-    return first_positions(np.asarray(tokens), n_words)
+    first = np.full(n_words, -1, dtype=np.int64)
+    unseen = n_words
+    for start in range(0, corpus.n_tokens, block):
+        end = min(start + block, corpus.n_tokens)
+        unseen = first_positions(corpus.tokens[start:end], start, first, unseen)
+        corpus.release(start, end)
+        if unseen == 0:
+            break
+    first[first < 0] = corpus.n_tokens
+    return first
 
 
 def loss_tables(

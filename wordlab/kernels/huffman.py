@@ -63,20 +63,19 @@ def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 
 @njit(cache=True, nogil=True)
-def first_positions(tokens: np.ndarray, n_words: int) -> np.ndarray:
-    """Where each of ids 0..n_words-1 first occurs in `tokens` (len(tokens) if never).
+def first_positions(tokens: np.ndarray, offset: int, first: np.ndarray, unseen: int) -> int:
+    """Record in `first` where ids not seen yet first occur in `tokens` (which starts at `offset`).
 
-    One pass that stops once every word has been seen: the order word2vec.c and gensim give
-    words of equal count before building their Huffman tree (wordlab.vocab.huffman_codes).
+    `first` holds -1 for a word not seen yet; returns how many are still unseen, and stops once
+    none is. The order word2vec.c and gensim give words of equal count before building their
+    Huffman tree (wordlab.vocab.huffman_codes).
     """
-    n = tokens.shape[0]
-    first = np.full(n_words, n, dtype=np.int64)
-    left = n_words
-    for p in range(n):
+    n_words = first.shape[0]
+    for p in range(tokens.shape[0]):
         t = tokens[p]
-        if 0 <= t < n_words and first[t] == n:
-            first[t] = p
-            left -= 1
-            if left == 0:
+        if 0 <= t < n_words and first[t] < 0:
+            first[t] = offset + p
+            unseen -= 1
+            if unseen == 0:
                 break
-    return first
+    return unseen

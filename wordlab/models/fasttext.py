@@ -156,7 +156,7 @@ class FastText(Trainer):
         self._line_starts = np.ascontiguousarray(corpus.line_starts, dtype=np.int64)
         self._keep = keep_probabilities(counts, s.sample)
         hs = s.loss == "hs"
-        first = first_seen_positions(self._tokens, len(counts)) if hs else None
+        first = first_seen_positions(corpus, len(counts)) if hs else None
         self._noise, self._codes, self._points, self._offsets = loss_tables(
             counts, s.ns_exponent if s.loss == "ns" else None, hs, first
         )

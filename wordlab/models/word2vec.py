@@ -120,7 +120,7 @@ class Word2Vec(Trainer):
         self._line_starts = np.ascontiguousarray(corpus.line_starts, dtype=np.int64)
         self._keep = keep_probabilities(counts, s.sample)
         hs = s.loss != "ns"
-        first = first_seen_positions(self._tokens, len(counts)) if hs else None
+        first = first_seen_positions(corpus, len(counts)) if hs else None
         self._noise, self._codes, self._points, self._offsets = loss_tables(
             counts, None if s.loss == "hs" else 0.75, hs, first
         )
