@@ -154,10 +154,10 @@ def huffman_codes(
     Words of equal count become leaves in id order, or, with `first_seen` (each word's first
     position in the corpus, see `first_seen_positions`), in the order they first occur, as
     word2vec.c and gensim order them. The order decides which rare words share inner nodes, and
-    it shows in the vectors: on text8's first 2.1M words, skip-gram HS with ties in
-    alphabetical order scored 3 points lower on WS353 and 2 higher on SimLex than with ties in
-    order of first occurrence (bench/RESULTS.md, session 9), since words first seen together
-    tend to be related.
+    it shows in the vectors: words first seen together tend to be related, so on text8's first
+    2.1M words skip-gram HS scored 1.5 WS353 points higher with ties in order of first
+    occurrence than in alphabetical order (3 points without subsampling; bench/RESULTS.md,
+    session 9).
     """
     from wordlab.kernels.huffman import huffman_tree
 
