@@ -53,9 +53,10 @@ def test_huffman_codes_are_prefix_free_and_optimal() -> None:
     assert int((counts * np.diff(offsets)).sum()) == optimum
 
 
-def test_hierarchical_softmax_tree_orders_ties_by_first_occurrence(tmp_path) -> None:
+@pytest.mark.parametrize("trainer", ["word2vec", "fasttext"])
+def test_hierarchical_softmax_tree_orders_ties_by_first_occurrence(tmp_path, trainer) -> None:
     # word2vec.c and gensim put words of equal count in the order they first occur before
-    # building the tree; the corpus orders them by word, so the trainer reorders its ties.
+    # building the tree; the corpus orders them by word, so the trainers reorder their ties.
     import collections
     import itertools
     import lzma
@@ -66,7 +67,13 @@ def test_hierarchical_softmax_tree_orders_ties_by_first_occurrence(tmp_path) -> 
         lines = [line.split() for line in itertools.islice(fh, 3000)]
     path = tmp_path / "austen.txt"
     path.write_text("\n".join(" ".join(line) for line in lines) + "\n")
-    ours = Word2Vec(model="sg", loss="hs", dim=8, epochs=1, min_count=3, threads=1, progress=False)
+    settings = {"model": "sg", "loss": "hs", "dim": 8, "epochs": 1, "min_count": 3, "threads": 1}
+    if trainer == "word2vec":
+        ours = Word2Vec(**settings, progress=False)
+    else:
+        from wordlab.models.fasttext import FastText
+
+        ours = FastText(**settings, bucket=1000, progress=False)
     ours.fit(str(path))
     counts = collections.Counter(token for line in lines for token in line)  # first seen first
     kept = sorted((w for w in counts if counts[w] >= 3), key=lambda w: -counts[w])  # stable

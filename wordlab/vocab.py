@@ -203,17 +203,19 @@ def loss_tables(
     counts: np.ndarray,
     noise_power: float | None,
     hierarchical: bool,
-    first_seen: np.ndarray | None = None,
+    corpus: EncodedCorpus | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(noise, codes, points, offsets): what the loss kernels read, for every trainer.
 
     The noise table when `noise_power` is given (negative sampling), the Huffman tree when
-    `hierarchical` (ties of count in `first_seen` order when given, see huffman_codes); a loss
-    that is off gets small placeholders, since the kernels take arrays.
+    `hierarchical`: over a `corpus`'s words, ties of count in the order they first occur there
+    (as word2vec.c and gensim; see huffman_codes), else in id order (the classifier's labels). A
+    loss that is off gets small placeholders, since the kernels take arrays.
     """
     noise = noise_table(counts, noise_power) if noise_power is not None else np.zeros(1, np.int32)
     if hierarchical:
-        codes, points, offsets = huffman_codes(counts, first_seen)
+        first = None if corpus is None else first_seen_positions(corpus, len(counts))
+        codes, points, offsets = huffman_codes(counts, first)
     else:
         codes, points, offsets = np.zeros(1, np.uint8), np.zeros(1, np.int32), np.zeros(2, np.int64)
     return noise, codes, points, offsets

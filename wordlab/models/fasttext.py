@@ -32,7 +32,7 @@ from wordlab.models.bucket_rows import compact_rows, full_matrix, initial_rows, 
 from wordlab.models.threads import KernelCounters, job_seed
 from wordlab.subwords import ngram_rows, subword_table
 from wordlab.vectors import Vectors
-from wordlab.vocab import Vocab, first_seen_positions, keep_probabilities, loss_tables
+from wordlab.vocab import Vocab, keep_probabilities, loss_tables
 
 MODELS = ("sg", "cbow")
 LOSSES = ("ns", "hs", "softmax")
@@ -155,10 +155,8 @@ class FastText(Trainer):
         self._tokens = np.asarray(corpus.tokens)
         self._line_starts = np.ascontiguousarray(corpus.line_starts, dtype=np.int64)
         self._keep = keep_probabilities(counts, s.sample)
-        hs = s.loss == "hs"
-        first = first_seen_positions(corpus, len(counts)) if hs else None
         self._noise, self._codes, self._points, self._offsets = loss_tables(
-            counts, s.ns_exponent if s.loss == "ns" else None, hs, first
+            counts, s.ns_exponent if s.loss == "ns" else None, s.loss == "hs", corpus
         )
         self._train_words = int(counts.sum())
         self._counters = KernelCounters(s.threads, self.tokens_done)

@@ -25,7 +25,7 @@ from wordlab.modelio import pack_words, unpack_words
 from wordlab.models.base import Trainer
 from wordlab.models.threads import job_seed
 from wordlab.vectors import Vectors
-from wordlab.vocab import Vocab, first_seen_positions, keep_probabilities, loss_tables
+from wordlab.vocab import Vocab, keep_probabilities, loss_tables
 
 MODELS = ("sg", "cbow")
 LOSSES = ("ns", "hs", "both")
@@ -119,10 +119,8 @@ class Word2Vec(Trainer):
         self._tokens = np.asarray(corpus.tokens)
         self._line_starts = np.ascontiguousarray(corpus.line_starts, dtype=np.int64)
         self._keep = keep_probabilities(counts, s.sample)
-        hs = s.loss != "ns"
-        first = first_seen_positions(corpus, len(counts)) if hs else None
         self._noise, self._codes, self._points, self._offsets = loss_tables(
-            counts, None if s.loss == "hs" else 0.75, hs, first
+            counts, None if s.loss == "hs" else 0.75, s.loss != "ns", corpus
         )
         self._train_words = int(counts.sum())
 
