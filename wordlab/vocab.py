@@ -75,10 +75,6 @@ class Vocab:
         """Negative-sampling table of word ids drawn from counts**power (word2vec.c's `table`)."""
         return noise_table(self.counts, power, size)
 
-    def huffman(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Huffman codes, inner-node paths and offsets for hierarchical softmax (see huffman_codes)."""
-        return huffman_codes(self.counts)
-
 
 def vocabulary_size(
     counts: np.ndarray, min_count: int = 5, max_vocab: int | None = None, min_size: int = 2
