@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import pathlib
 
 import numpy as np
 import pytest
@@ -53,20 +54,59 @@ def test_huffman_codes_are_prefix_free_and_optimal() -> None:
     assert int((counts * np.diff(offsets)).sum()) == optimum
 
 
-@pytest.mark.parametrize("trainer", ["word2vec", "fasttext"])
-def test_hierarchical_softmax_tree_orders_ties_by_first_occurrence(tmp_path, trainer) -> None:
-    # word2vec.c and gensim put words of equal count in the order they first occur before
-    # building the tree; the corpus orders them by word, so the trainers reorder their ties.
-    import collections
+class _ByCount(tuple):
+    """A (count, node) heap item that compares counts alone, as gensim's Heapitem does."""
+
+    def __lt__(self, other: tuple) -> bool:
+        return self[0] < other[0]
+
+
+def _heap_tree(counts: list[int]) -> tuple[list[list[int]], list[list[int]]]:
+    """Codes and points (root first) of gensim's tree, built here with Python's own heapq.
+
+    Leaves 0..V-1 in the order given, inner nodes V, V+1, ... as they are made; items compare by
+    count alone, so the heap's layout breaks ties. The first popped of a pair gets bit 0.
+    """
+    v = len(counts)
+    heap = [_ByCount((c, i)) for i, c in enumerate(counts)]
+    heapq.heapify(heap)
+    parent, bit = {}, {}
+    for a in range(v - 1):
+        (c1, i1), (c2, i2) = heapq.heappop(heap), heapq.heappop(heap)
+        parent[i1], parent[i2], bit[i1], bit[i2] = v + a, v + a, 0, 1
+        heapq.heappush(heap, _ByCount((c1 + c2, v + a)))
+    codes, points = [], []
+    for w in range(v):
+        c, p, node = [], [], w
+        while node in parent:
+            c.append(bit[node])
+            p.append(parent[node] - v)
+            node = parent[node]
+        codes.append(c[::-1])
+        points.append(p[::-1])
+    return codes, points
+
+
+def _austen(tmp_path: pathlib.Path, n_lines: int) -> tuple[pathlib.Path, list[list[str]]]:
     import itertools
     import lzma
 
     from tests.conftest import shared_data
 
     with lzma.open(shared_data("corpora", "austen-6-novels.txt.xz"), "rt") as fh:
-        lines = [line.split() for line in itertools.islice(fh, 3000)]
+        lines = [line.split() for line in itertools.islice(fh, n_lines)]
     path = tmp_path / "austen.txt"
     path.write_text("\n".join(" ".join(line) for line in lines) + "\n")
+    return path, lines
+
+
+@pytest.mark.parametrize("trainer", ["word2vec", "fasttext"])
+def test_hierarchical_softmax_tree_is_gensims(tmp_path, trainer) -> None:
+    # gensim puts words of equal count in the order they first occur (the corpus orders them by
+    # word) and merges on a heap that compares counts alone; word2vec.c's rule gives another tree.
+    import collections
+
+    path, lines = _austen(tmp_path, 3000)
     settings = {"model": "sg", "loss": "hs", "dim": 8, "epochs": 1, "min_count": 3, "threads": 1}
     if trainer == "word2vec":
         ours = Word2Vec(**settings, progress=False)
@@ -76,15 +116,35 @@ def test_hierarchical_softmax_tree_orders_ties_by_first_occurrence(tmp_path, tra
         ours = FastText(**settings, bucket=1000, progress=False)
     ours.fit(str(path))
     counts = collections.Counter(token for line in lines for token in line)  # first seen first
-    kept = sorted((w for w in counts if counts[w] >= 3), key=lambda w: -counts[w])  # stable
+    rank = {w: r for r, w in enumerate(counts)}  # first seen first
+    # gensim's order: by count, ties latest first seen first (its sort_by_descending_frequency)
+    kept = sorted((w for w in counts if counts[w] >= 3), key=lambda w: (-counts[w], -rank[w]))
     assert sorted(ours.vocab.words) == sorted(kept)
     assert len(kept) - len({counts[w] for w in kept}) > 100  # most rare words share a count
-    codes, points, offsets = huffman_codes(np.array([counts[w] for w in kept]))
+    codes, points = _heap_tree([counts[w] for w in kept])
+    c_rule = huffman_codes(np.array([counts[w] for w in kept]))  # word2vec.c's rule: differs
     leaf = {w: k for k, w in enumerate(kept)}
+    differ = 0
     for w, word in enumerate(ours.vocab.words):
         a, b, k = ours._offsets[w], ours._offsets[w + 1], leaf[word]
-        assert ours._codes[a:b].tolist() == codes[offsets[k] : offsets[k + 1]].tolist(), word
-        assert ours._points[a:b].tolist() == points[offsets[k] : offsets[k + 1]].tolist(), word
+        assert ours._codes[a:b].tolist() == codes[k], word
+        assert ours._points[a:b].tolist() == points[k], word
+        differ += ours._codes[a:b].tolist() != c_rule[0][c_rule[2][k] : c_rule[2][k + 1]].tolist()
+    assert differ > 100
+
+
+def test_hierarchical_softmax_tree_equals_gensims_own(tmp_path) -> None:
+    gensim = pytest.importorskip("gensim")
+    path, lines = _austen(tmp_path, 2000)
+    ours = Word2Vec(model="sg", loss="hs", dim=8, epochs=1, min_count=2, threads=1, progress=False)
+    ours.fit(str(path))
+    theirs = gensim.models.Word2Vec(vector_size=8, hs=1, negative=0, min_count=2)
+    theirs.build_vocab(lines)
+    assert sorted(theirs.wv.index_to_key) == sorted(ours.vocab.words)
+    for w, word in enumerate(ours.vocab.words):
+        a, b = ours._offsets[w], ours._offsets[w + 1]
+        assert ours._codes[a:b].tolist() == theirs.wv.get_vecattr(word, "code").tolist(), word
+        assert ours._points[a:b].tolist() == theirs.wv.get_vecattr(word, "point").tolist(), word
 
 
 def test_first_seen_positions_read_in_blocks(tmp_path) -> None:
@@ -108,15 +168,15 @@ def test_first_seen_positions_read_in_blocks(tmp_path) -> None:
     assert never[-1] == never[-2] == corpus.n_tokens
 
 
-def test_huffman_codes_with_first_seen_equal_a_tree_over_reordered_words() -> None:
-    counts = np.sort(np.random.default_rng(5).integers(1, 6, 60))[::-1]
+def test_huffman_codes_with_first_seen_merge_by_count_then_first_occurrence() -> None:
+    counts = np.sort(np.random.default_rng(5).integers(1, 6, 60))[::-1]  # many ties
     first = np.random.default_rng(6).permutation(60)
     codes, points, offsets = huffman_codes(counts, first)
-    leaf = np.lexsort((first, -counts))
-    c2, p2, o2 = huffman_codes(counts[leaf])  # the same words, put in tree order by hand
-    for k, w in enumerate(leaf):
-        assert codes[offsets[w] : offsets[w + 1]].tolist() == c2[o2[k] : o2[k + 1]].tolist()
-        assert points[offsets[w] : offsets[w + 1]].tolist() == p2[o2[k] : o2[k + 1]].tolist()
+    order = np.lexsort((-first, -counts))  # by count, ties latest seen first: gensim's order
+    heap_codes, heap_points = _heap_tree([int(counts[w]) for w in order])
+    for k, w in enumerate(order):
+        assert codes[offsets[w] : offsets[w + 1]].tolist() == heap_codes[k]
+        assert points[offsets[w] : offsets[w + 1]].tolist() == heap_points[k]
 
 
 def test_subsampling_keep_probabilities_follow_the_c_formula() -> None:

@@ -141,21 +141,24 @@ def noise_table(counts: np.ndarray, power: float = 0.75, size: int | None = None
 def huffman_codes(
     counts: np.ndarray, first_seen: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Huffman tree over words sorted by count (descending), as word2vec.c's CreateBinaryTree.
+    """Huffman tree over words sorted by count (descending): word2vec.c's, or gensim's.
 
     Returns (codes uint8, points int32, offsets int64): word w's code bits and the inner nodes on
     its path, both from the root down, are codes[offsets[w]:offsets[w+1]] and the same slice of
     points; inner nodes are numbered 0..V-2 (the root is V-2), i.e. rows of the output matrix.
 
-    Words of equal count become leaves in id order, or, with `first_seen` (each word's first
-    position in the corpus, see `first_seen_positions`), in the order they first occur, as
-    word2vec.c and gensim order them. The order decides which rare words share inner nodes, and
-    it shows in the vectors: words first seen together tend to be related, so on text8's first
-    2.1M words skip-gram HS scored 1.5 WS353 points higher with ties in order of first
-    occurrence than in alphabetical order (3 points without subsampling; bench/RESULTS.md,
-    session 9).
+    Without `first_seen`: word2vec.c's CreateBinaryTree (and fastText's buildTree) over the words
+    in id order; the classifier's labels use it, so fastText rebuilds the same tree from an
+    exported model. With `first_seen` (each word's first position in the corpus, see
+    `first_seen_positions`): gensim's tree, which the word2vec and fastText trainers build: the
+    words in gensim's order (by count, ties in reverse order of first occurrence) merged on a
+    heap that compares counts alone (wordlab.kernels.huffman.heap_tree). Most of a vocabulary is
+    rare words that share a count, so the rule decides which rare words share inner nodes, and
+    it shows in the vectors: on text8's first 2.1M words (1 thread, 6 seeds) skip-gram HS scored
+    WS353 .607 with word2vec.c's rule over first occurrences, .604 with a heap that breaks ties
+    by that order, .625 with gensim's tree (gensim itself: .634; bench/RESULTS.md, session 10).
     """
-    from wordlab.kernels.huffman import huffman_tree
+    from wordlab.kernels.huffman import heap_tree, huffman_tree
 
     counts = np.ascontiguousarray(counts, dtype=np.int64)
     if counts.size < 2:
@@ -164,8 +167,10 @@ def huffman_codes(
         raise WordlabError("huffman_codes needs counts sorted in descending order")
     if first_seen is None:
         return huffman_tree(counts)
-    leaf = np.lexsort((first_seen, -counts))  # leaf k of the tree is word leaf[k]
-    codes, points, offsets = huffman_tree(counts[leaf])
+    # gensim's order (sort_by_descending_frequency): by count, ties latest first seen first;
+    # leaf k of the tree is word leaf[k]
+    leaf = np.lexsort((-np.asarray(first_seen, dtype=np.int64), -counts))
+    codes, points, offsets = heap_tree(counts[leaf])
     slot = np.empty_like(leaf)
     slot[leaf] = np.arange(leaf.size)
     lengths = np.diff(offsets)[slot]
@@ -204,8 +209,8 @@ def loss_tables(
     """(noise, codes, points, offsets): what the loss kernels read, for every trainer.
 
     The noise table when `noise_power` is given (negative sampling), the Huffman tree when
-    `hierarchical`: over a `corpus`'s words, ties of count in the order they first occur there
-    (as word2vec.c and gensim; see huffman_codes), else in id order (the classifier's labels). A
+    `hierarchical`: gensim's tree over a `corpus`'s words (its order of equal counts needs where
+    they first occur), else word2vec.c's in id order (the classifier's labels); see huffman_codes. A
     loss that is off gets small placeholders, since the kernels take arrays.
     """
     noise = noise_table(counts, noise_power) if noise_power is not None else np.zeros(1, np.int32)

@@ -36,6 +36,80 @@ def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
         parent[mins[0]] = v + a
         parent[mins[1]] = v + a
         binary[mins[1]] = 1
+    return _paths(parent, binary, v)
+
+
+@njit(cache=True, nogil=True)
+def heap_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The tree gensim builds over counts in its vocabulary order, as huffman_tree returns it.
+
+    gensim pushes every word on a binary heap ordered by count alone, pops two nodes, pushes their
+    merge, and repeats; the heap (CPython's heapq, whose sifting this follows step by step)
+    breaks ties between equal counts by where they sit in it, which scatters the rare words that
+    share a count across the tree. The first node popped gets bit 0, the second bit 1; inner
+    nodes are numbered as they are made.
+    """
+    v = counts.shape[0]
+    heap_count = counts.astype(np.int64)
+    heap_node = np.arange(v, dtype=np.int64)
+    size = v
+    for i in range(v // 2 - 1, -1, -1):
+        _sift_up(heap_count, heap_node, size, i)
+    parent = np.zeros(2 * v, dtype=np.int64)
+    binary = np.zeros(2 * v, dtype=np.uint8)
+    for a in range(v - 1):
+        merged = np.int64(0)
+        for j in range(2):  # heappop
+            node = heap_node[0]
+            merged += heap_count[0]
+            size -= 1
+            if size > 0:
+                heap_count[0], heap_node[0] = heap_count[size], heap_node[size]
+                _sift_up(heap_count, heap_node, size, 0)
+            parent[node] = v + a
+            binary[node] = j
+        heap_count[size], heap_node[size] = merged, v + a  # heappush
+        size += 1
+        _sift_down(heap_count, heap_node, 0, size - 1)
+    return _paths(parent, binary, v)
+
+
+@njit(cache=True, nogil=True)
+def _sift_down(count: np.ndarray, node: np.ndarray, start: int, pos: int) -> None:
+    """heapq._siftdown: move the item at `pos` up towards `start` while it is smaller."""
+    c, n = count[pos], node[pos]
+    while pos > start:
+        up = (pos - 1) >> 1
+        if c < count[up]:
+            count[pos], node[pos] = count[up], node[up]
+            pos = up
+            continue
+        break
+    count[pos], node[pos] = c, n
+
+
+@njit(cache=True, nogil=True)
+def _sift_up(count: np.ndarray, node: np.ndarray, size: int, pos: int) -> None:
+    """heapq._siftup: the smaller child climbs until a leaf is reached, then sift down."""
+    start = pos
+    c, n = count[pos], node[pos]
+    child = 2 * pos + 1
+    while child < size:
+        right = child + 1
+        if right < size and not count[child] < count[right]:
+            child = right
+        count[pos], node[pos] = count[child], node[child]
+        pos = child
+        child = 2 * pos + 1
+    count[pos], node[pos] = c, n
+    _sift_down(count, node, start, pos)
+
+
+@njit(cache=True, nogil=True)
+def _paths(
+    parent: np.ndarray, binary: np.ndarray, v: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Codes, points and offsets (root first) from each node's parent and bit; the root is 2v-2."""
     root = 2 * v - 2
     lengths = np.zeros(v, dtype=np.int64)
     for w in range(v):
@@ -67,8 +141,8 @@ def first_positions(tokens: np.ndarray, offset: int, first: np.ndarray, unseen: 
     """Record in `first` where ids not seen yet first occur in `tokens` (which starts at `offset`).
 
     `first` holds -1 for a word not seen yet; returns how many are still unseen, and stops once
-    none is. The order word2vec.c and gensim give words of equal count before building their
-    Huffman tree (wordlab.vocab.huffman_codes).
+    none is. gensim orders words of equal count by it before building its Huffman tree
+    (wordlab.vocab.huffman_codes).
     """
     n_words = first.shape[0]
     for p in range(tokens.shape[0]):
