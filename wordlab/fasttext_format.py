@@ -13,10 +13,13 @@ The layout (fastText's `saveModel`, version 12), all little-endian:
 
 The input matrix has nwords + bucket rows: wordlab hashes subwords and word n-grams into the same
 rows fastText does, so its matrices are written as they are. One exception: with hierarchical
-softmax wordlab labels a tree node's decision 1 - code (word2vec.c's convention, on the same
-Huffman tree) where fastText labels it code, so the output rows are written negated (and fastText's
-one spare row is added); the reader undoes both. fastText's `load_model` and gensim's
-`load_facebook_model` (unsupervised models only) read the result.
+softmax wordlab labels a tree node's decision 1 - code (word2vec.c's convention) where fastText
+labels it code, so the output rows are written negated (and fastText's one spare row is added);
+the reader undoes both. The classifier's tree is fastText's own, which fastText rebuilds from
+the label counts when it loads the model; the unsupervised trainer builds gensim's tree (see
+wordlab.vocab.huffman_codes), so fastText would pair its output rows with other nodes: the word
+vectors read back the same, continuing HS training in fastText would not. fastText's
+`load_model` and gensim's `load_facebook_model` (unsupervised models only) read the result.
 
     fasttext_bin_from_model(model, "out/model.ftbin")   # a FastText or a Classifier
 """
