@@ -1,4 +1,4 @@
-"""Huffman tree for hierarchical softmax, built in compiled code (word2vec.c's CreateBinaryTree)."""
+"""Huffman trees for hierarchical softmax, built in compiled code: word2vec.c's and gensim's."""
 
 from __future__ import annotations
 
