@@ -168,9 +168,10 @@ def test_first_seen_positions_read_in_blocks(tmp_path) -> None:
     assert never[-1] == never[-2] == corpus.n_tokens
 
 
-def test_huffman_codes_with_first_seen_merge_by_count_then_first_occurrence() -> None:
-    counts = np.sort(np.random.default_rng(5).integers(1, 6, 60))[::-1]  # many ties
-    first = np.random.default_rng(6).permutation(60)
+@pytest.mark.parametrize("n", [60, 5000])  # CPython's heapify takes another path above 2,500
+def test_huffman_codes_with_first_seen_build_gensims_heap_tree(n) -> None:
+    counts = np.sort(np.random.default_rng(5).integers(1, 6, n))[::-1]  # many ties
+    first = np.random.default_rng(6).permutation(n)
     codes, points, offsets = huffman_codes(counts, first)
     order = np.lexsort((-first, -counts))  # by count, ties latest seen first: gensim's order
     heap_codes, heap_points = _heap_tree([int(counts[w]) for w in order])
