@@ -210,8 +210,8 @@ def loss_tables(
 
     The noise table when `noise_power` is given (negative sampling), the Huffman tree when
     `hierarchical`: gensim's tree over a `corpus`'s words (its order of equal counts needs where
-    they first occur), else word2vec.c's in id order (the classifier's labels); see huffman_codes. A
-    loss that is off gets small placeholders, since the kernels take arrays.
+    they first occur), else word2vec.c's in id order (the classifier's labels); see
+    huffman_codes. A loss that is off gets small placeholders, since the kernels take arrays.
     """
     noise = noise_table(counts, noise_power) if noise_power is not None else np.zeros(1, np.int32)
     if hierarchical:
