@@ -133,6 +133,63 @@ def test_hierarchical_softmax_tree_is_gensims(tmp_path, trainer) -> None:
     assert differ > 100
 
 
+def _hs_trainer(trainer: str, **settings):
+    from wordlab.models.fasttext import FastText
+
+    common = {"model": "sg", "loss": "hs", "dim": 8, "min_count": 3, "threads": 1}
+    if trainer == "word2vec":
+        return Word2Vec(**common, **settings, progress=False)
+    return FastText(**common, **settings, bucket=1000, progress=False)
+
+
+@pytest.mark.parametrize("trainer", ["word2vec", "fasttext"])
+def test_hierarchical_softmax_tree_is_saved_and_kept_on_resume(tmp_path, trainer) -> None:
+    # the tree depends on where tied words first occur; the model file keeps its leaf order, so a
+    # run continued on the same words in another order keeps the nodes its output rows belong to
+    path, lines = _austen(tmp_path, 1500)
+    reordered = tmp_path / "reordered.txt"
+    reordered.write_text("\n".join(" ".join(line) for line in reversed(lines)) + "\n")
+    model = _hs_trainer(trainer, epochs=2).fit(str(path), epochs=1)
+    codes, points, offsets = model._codes.copy(), model._points.copy(), model._offsets.copy()
+    saved = model.save(tmp_path / "model")
+    fresh = _hs_trainer(trainer, epochs=1).fit(str(reordered))
+    assert fresh.vocab.words == model.vocab.words
+    assert not np.array_equal(fresh._codes, codes)  # that order alone builds another tree
+
+    loaded = type(model).load(saved)
+    np.testing.assert_array_equal(loaded._leaves, model._leaves)
+    loaded.train(corpus=str(reordered))
+    assert loaded.epochs_done == 2
+    np.testing.assert_array_equal(loaded._codes, codes)
+    np.testing.assert_array_equal(loaded._points, points)
+    np.testing.assert_array_equal(loaded._offsets, offsets)
+
+
+def test_hierarchical_softmax_model_without_its_tree_is_not_continued(tmp_path, capsys) -> None:
+    from wordlab.cli import main
+    from wordlab.modelio import load_model, save_model
+
+    path, _ = _austen(tmp_path, 300)
+    out = tmp_path / "out"
+    args = ["word2vec", "--input", str(path), "--output", str(out), "--model", "sg", "--loss",
+            "hs", "--dim", "8", "--min-count", "1", "--threads", "1", "--quiet"]  # fmt: skip
+    assert main([*args, "--epochs", "1"]) == 0
+    model_file = out / "model.wordlab"
+    arrays, meta = load_model(model_file)
+    assert arrays["tree_leaves"].dtype == np.int32
+    del arrays["tree_leaves"]  # as a wordlab that rebuilt its tree from the corpus saved it
+    save_model(model_file, arrays, meta)
+    before = model_file.read_bytes()
+    capsys.readouterr()
+    assert main([*args, "--epochs", "2", "--resume"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err
+    error = [line for line in err.splitlines() if "error" in line]  # after "--epochs 1 -> 2"
+    assert len(error) == 1 and str(model_file) in error[0] and "Huffman tree" in error[0], err
+    assert model_file.read_bytes() == before  # the trained model is kept as it was
+    assert Word2Vec.load(model_file).wv.vectors.shape[1] == 8  # and its vectors still load
+
+
 def test_hierarchical_softmax_tree_equals_gensims_own(tmp_path) -> None:
     gensim = pytest.importorskip("gensim")
     path, lines = _austen(tmp_path, 2000)
@@ -169,11 +226,11 @@ def test_first_seen_positions_read_in_blocks(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("n", [60, 5000])  # CPython's heapify takes another path above 2,500
-def test_huffman_codes_with_first_seen_build_gensims_heap_tree(n) -> None:
+def test_huffman_codes_with_leaves_build_gensims_heap_tree(n) -> None:
     counts = np.sort(np.random.default_rng(5).integers(1, 6, n))[::-1]  # many ties
     first = np.random.default_rng(6).permutation(n)
-    codes, points, offsets = huffman_codes(counts, first)
     order = np.lexsort((-first, -counts))  # by count, ties latest seen first: gensim's order
+    codes, points, offsets = huffman_codes(counts, order)
     heap_codes, heap_points = _heap_tree([int(counts[w]) for w in order])
     for k, w in enumerate(order):
         assert codes[offsets[w] : offsets[w + 1]].tolist() == heap_codes[k]

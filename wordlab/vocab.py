@@ -139,7 +139,7 @@ def noise_table(counts: np.ndarray, power: float = 0.75, size: int | None = None
 
 
 def huffman_codes(
-    counts: np.ndarray, first_seen: np.ndarray | None = None
+    counts: np.ndarray, leaves: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Huffman tree over words sorted by count (descending): word2vec.c's, or gensim's.
 
@@ -147,16 +147,15 @@ def huffman_codes(
     its path, both from the root down, are codes[offsets[w]:offsets[w+1]] and the same slice of
     points; inner nodes are numbered 0..V-2 (the root is V-2), i.e. rows of the output matrix.
 
-    Without `first_seen`: word2vec.c's CreateBinaryTree (and fastText's buildTree) over the words
-    in id order; the classifier's labels use it, so fastText rebuilds the same tree from an
-    exported model. With `first_seen` (each word's first position in the corpus, see
-    `first_seen_positions`): gensim's tree, which the word2vec and fastText trainers build: the
-    words in gensim's order (by count, ties in reverse order of first occurrence) merged on a
-    heap that compares counts alone (wordlab.kernels.huffman.heap_tree). Most of a vocabulary is
-    rare words that share a count, so the rule decides which rare words share inner nodes, and
-    it shows in the vectors: on text8's first 2.1M words (1 thread, 6 seeds) skip-gram HS scored
-    WS353 .607 with word2vec.c's rule over first occurrences, .604 with a heap that breaks ties
-    by that order, .625 with gensim's tree (gensim itself: .634; bench/RESULTS.md, session 10).
+    Without `leaves`: word2vec.c's CreateBinaryTree (and fastText's buildTree) over the words in
+    id order; the classifier's labels use it, so fastText rebuilds the same tree from an exported
+    model. With `leaves` (the word ids in gensim's order, see `tree_leaves`): gensim's tree, which
+    the word2vec and fastText trainers build: those words merged on a heap that compares counts
+    alone (wordlab.kernels.huffman.heap_tree). Most of a vocabulary is rare words that share a
+    count, so the rule decides which rare words share inner nodes, and it shows in the vectors:
+    on text8's first 2.1M words (1 thread, 6 seeds) skip-gram HS scored WS353 .607 with
+    word2vec.c's rule over first occurrences, .604 with a heap that breaks ties by that order,
+    .625 with gensim's tree (gensim itself: .634; bench/RESULTS.md, session 10).
     """
     from wordlab.kernels.huffman import heap_tree, huffman_tree
 
@@ -165,11 +164,9 @@ def huffman_codes(
         raise WordlabError("hierarchical softmax needs at least 2 words in the vocabulary")
     if np.any(np.diff(counts) > 0):
         raise WordlabError("huffman_codes needs counts sorted in descending order")
-    if first_seen is None:
+    if leaves is None:
         return huffman_tree(counts)
-    # gensim's order (sort_by_descending_frequency): by count, ties latest first seen first;
-    # leaf k of the tree is word leaf[k]
-    leaf = np.lexsort((-np.asarray(first_seen, dtype=np.int64), -counts))
+    leaf = np.asarray(leaves, dtype=np.int64)  # leaf k of the tree is word leaf[k]
     codes, points, offsets = heap_tree(counts[leaf])
     slot = np.empty_like(leaf)
     slot[leaf] = np.arange(leaf.size)
@@ -178,6 +175,33 @@ def huffman_codes(
     np.cumsum(lengths, out=by_word[1:])
     gather = np.repeat(offsets[slot] - by_word[:-1], lengths) + np.arange(by_word[-1])
     return codes[gather], points[gather], by_word
+
+
+def tree_leaves(
+    counts: np.ndarray, corpus: EncodedCorpus, saved: np.ndarray | None, trained: bool
+) -> np.ndarray:
+    """The word ids in the order of the Huffman tree's leaves: `saved` with the model, else gensim's.
+
+    gensim's order (sort_by_descending_frequency) is by count, equal counts latest first seen
+    first, so it needs the `corpus`. A model saves it (`tree_leaves` in the file) and a resumed
+    run reuses it, since its output rows belong to the nodes of that tree. A `trained` model
+    without one was saved by a wordlab that rebuilt its tree by another rule: continuing it would
+    pair its output rows with other nodes, so that is an error (its vectors still load).
+    """
+    n = len(counts)
+    if saved is not None:
+        leaves = np.asarray(saved, dtype=np.int64)
+        if leaves.shape != (n,) or not np.array_equal(np.sort(leaves), np.arange(n)):
+            raise WordlabError(f"the model's tree_leaves is not an order of its {n} words")
+        return leaves
+    if trained:
+        raise WordlabError(
+            "this hierarchical-softmax model was saved by a wordlab that did not record its "
+            "Huffman tree, so its output weights cannot be continued; train it afresh "
+            "(its vectors still load)"
+        )
+    first = first_seen_positions(corpus, n)
+    return np.lexsort((-first, -np.asarray(counts, dtype=np.int64)))
 
 
 def first_seen_positions(corpus: EncodedCorpus, n_words: int, block: int = 1 << 22) -> np.ndarray:
@@ -204,19 +228,18 @@ def loss_tables(
     counts: np.ndarray,
     noise_power: float | None,
     hierarchical: bool,
-    corpus: EncodedCorpus | None = None,
+    leaves: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(noise, codes, points, offsets): what the loss kernels read, for every trainer.
 
     The noise table when `noise_power` is given (negative sampling), the Huffman tree when
-    `hierarchical`: gensim's tree over a `corpus`'s words (its order of equal counts needs where
-    they first occur), else word2vec.c's in id order (the classifier's labels); see
-    huffman_codes. A loss that is off gets small placeholders, since the kernels take arrays.
+    `hierarchical`: gensim's over the words in the order `leaves` (see tree_leaves), else
+    word2vec.c's in id order (the classifier's labels); see huffman_codes. A loss that is off
+    gets small placeholders, since the kernels take arrays.
     """
     noise = noise_table(counts, noise_power) if noise_power is not None else np.zeros(1, np.int32)
     if hierarchical:
-        first = None if corpus is None else first_seen_positions(corpus, len(counts))
-        codes, points, offsets = huffman_codes(counts, first)
+        codes, points, offsets = huffman_codes(counts, leaves)
     else:
         codes, points, offsets = np.zeros(1, np.uint8), np.zeros(1, np.int32), np.zeros(2, np.int64)
     return noise, codes, points, offsets

@@ -122,7 +122,10 @@ def train(
             file=sys.stderr,
         )
     else:
-        model.train(checkpoint=model_file, checkpoint_minutes=minutes)
+        try:
+            model.train(checkpoint=model_file, checkpoint_minutes=minutes)
+        except WordlabError as e:  # e.g. the corpus is gone, or the file cannot be continued
+            raise WordlabError(f"--resume {model_file}: {e}") from None
 
 
 def run_vectors_trainer(cls: type, settings: Any, args: argparse.Namespace, command: str) -> Any:

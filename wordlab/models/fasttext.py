@@ -32,7 +32,7 @@ from wordlab.models.bucket_rows import compact_rows, full_matrix, initial_rows, 
 from wordlab.models.threads import KernelCounters, job_seed
 from wordlab.subwords import ngram_rows, subword_table
 from wordlab.vectors import Vectors
-from wordlab.vocab import Vocab, keep_probabilities, loss_tables
+from wordlab.vocab import Vocab, keep_probabilities, loss_tables, tree_leaves
 
 MODELS = ("sg", "cbow")
 LOSSES = ("ns", "hs", "softmax")
@@ -132,6 +132,7 @@ class FastText(Trainer):
         self.bucket_rows: np.ndarray | None = None  # the buckets with a row in wi, sorted
         self.tokens_done = 0  # known tokens read over the whole run (the lr schedule)
         self._corpus: EncodedCorpus | None = None
+        self._leaves: np.ndarray | None = None  # the Huffman tree's leaf order (saved with it)
 
     # -- training --------------------------------------------------------------------------------
     def _prepare(self, corpus: EncodedCorpus) -> None:
@@ -145,18 +146,22 @@ class FastText(Trainer):
         self.wi = initial_rows(s.seed, s.dim, kept)
         self.wo = np.zeros((nwords - 1 if s.loss == "hs" else nwords, s.dim), dtype=np.float32)
         self.tokens_done = 0
+        self._leaves = None
         self._use_corpus(corpus)
 
     def _use_corpus(self, corpus: EncodedCorpus) -> None:
-        """Tables that follow from the vocabulary and the corpus: rebuilt, never saved."""
+        """Tables that follow from the vocabulary and the corpus (the tree's leaf order is saved)."""
         s = self.settings
         counts = self.vocab.counts
         self._corpus = corpus
         self._tokens = np.asarray(corpus.tokens)
         self._line_starts = np.ascontiguousarray(corpus.line_starts, dtype=np.int64)
         self._keep = keep_probabilities(counts, s.sample)
+        if s.loss == "hs":
+            trained = bool(self.epochs_done or self.cursor)
+            self._leaves = tree_leaves(counts, corpus, self._leaves, trained)
         self._noise, self._codes, self._points, self._offsets = loss_tables(
-            counts, s.ns_exponent if s.loss == "ns" else None, s.loss == "hs", corpus
+            counts, s.ns_exponent if s.loss == "ns" else None, s.loss == "hs", self._leaves
         )
         self._train_words = int(counts.sum())
         self._counters = KernelCounters(s.threads, self.tokens_done)
@@ -247,6 +252,8 @@ class FastText(Trainer):
             "counts": self.vocab.counts,
             "bucket_rows": self.bucket_rows,
         }
+        if self._leaves is not None:
+            arrays["tree_leaves"] = self._leaves.astype(np.int32)
         done = self._counters.done if self._corpus is not None else self.tokens_done
         return arrays, {"tokens_done": done}
 
@@ -262,6 +269,7 @@ class FastText(Trainer):
         self.wi = np.ascontiguousarray(arrays["wi"])
         self.wo = np.ascontiguousarray(arrays["wo"])
         self.tokens_done = int(meta.get("tokens_done", 0))
+        self._leaves = arrays.get("tree_leaves")
         self._subword_table(words, every_bucket="bucket_rows" not in arrays)
         if "bucket_rows" in arrays and not np.array_equal(arrays["bucket_rows"], self.bucket_rows):
             raise WordlabError("the model's bucket rows do not match its words and settings")

@@ -25,7 +25,7 @@ from wordlab.modelio import pack_words, unpack_words
 from wordlab.models.base import Trainer
 from wordlab.models.threads import job_seed
 from wordlab.vectors import Vectors
-from wordlab.vocab import Vocab, keep_probabilities, loss_tables
+from wordlab.vocab import Vocab, keep_probabilities, loss_tables, tree_leaves
 
 MODELS = ("sg", "cbow")
 LOSSES = ("ns", "hs", "both")
@@ -95,6 +95,7 @@ class Word2Vec(Trainer):
         self.syn1neg: np.ndarray | None = None
         self.counter = np.zeros(1, dtype=np.int64)  # words read over the whole run (lr schedule)
         self._corpus: EncodedCorpus | None = None
+        self._leaves: np.ndarray | None = None  # the Huffman tree's leaf order (saved with it)
 
     def _prepare(self, corpus: EncodedCorpus) -> None:
         s = self.settings
@@ -109,18 +110,22 @@ class Word2Vec(Trainer):
         self.syn1 = np.zeros((v - 1 if s.loss != "ns" else 1, dim), dtype=np.float32)
         self.vocab = vocab
         self.counter[0] = 0
+        self._leaves = None
         self._use_corpus(corpus)
 
     def _use_corpus(self, corpus: EncodedCorpus) -> None:
-        """Tables that follow from the vocabulary and the corpus: rebuilt, never saved."""
+        """Tables that follow from the vocabulary and the corpus (the tree's leaf order is saved)."""
         s = self.settings
         counts = self.vocab.counts
         self._corpus = corpus
         self._tokens = np.asarray(corpus.tokens)
         self._line_starts = np.ascontiguousarray(corpus.line_starts, dtype=np.int64)
         self._keep = keep_probabilities(counts, s.sample)
+        if s.loss != "ns":
+            trained = bool(self.epochs_done or self.cursor)
+            self._leaves = tree_leaves(counts, corpus, self._leaves, trained)
         self._noise, self._codes, self._points, self._offsets = loss_tables(
-            counts, None if s.loss == "hs" else 0.75, s.loss != "ns", corpus
+            counts, None if s.loss == "hs" else 0.75, s.loss != "ns", self._leaves
         )
         self._train_words = int(counts.sum())
 
@@ -170,6 +175,8 @@ class Word2Vec(Trainer):
             "syn1neg": self.syn1neg,
             "counter": self.counter,
         }
+        if self._leaves is not None:
+            arrays["tree_leaves"] = self._leaves.astype(np.int32)
         return arrays, {}
 
     def _restore(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
@@ -177,5 +184,6 @@ class Word2Vec(Trainer):
         self.syn0 = np.ascontiguousarray(arrays["syn0"])
         self.syn1 = np.ascontiguousarray(arrays["syn1"])
         self.syn1neg = np.ascontiguousarray(arrays["syn1neg"])
+        self._leaves = arrays.get("tree_leaves")
         if "counter" in arrays:
             self.counter = np.array(arrays["counter"], dtype=np.int64).reshape(1)
