@@ -162,6 +162,59 @@ def test_glove_curve_is_one_run_scored_after_every_epoch(tmp_path):
     assert runner.evaluate(word) == rec["scores_word"]  # W alone, from the same parameters
 
 
+def test_a_glove_run_interrupted_inside_continues_from_its_checkpoint(tmp_path, monkeypatch):
+    """Ctrl-C while the run scores epoch 4: the next sitting continues from the checkpoint after
+    epoch 4, scores that epoch, and ends with the same record as an uninterrupted run."""
+    from wordlab.experiments import paper_cost, partial
+
+    monkeypatch.setattr(partial, "CHECKPOINT_MINUTES", None)  # a checkpoint after every epoch
+    spec = main_run(GRIDS["quick"])
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "cut").mkdir()
+    whole = Runner(prepare(quick_config(tmp_path / "whole", threads=1)))
+    expected = whole.run(spec, models.execute)
+
+    config = prepare(quick_config(tmp_path / "cut", threads=1))
+    runner = Runner(config)
+    real, scored = runner.evaluate, []
+
+    def stop_at_the_fourth(vectors):
+        if len(scored) == 3:
+            raise KeyboardInterrupt
+        scored.append(1)
+        return real(vectors)
+
+    runner.evaluate = stop_at_the_fourth
+    full_cost = paper_cost.run_seconds(runner, spec)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(spec, models.execute)
+    assert runner.record(spec) is None
+    cut = partial.PartialRun.of(runner.cache, spec.key)
+    assert cut.model_file.exists() and GloVe.load(cut.model_file).epochs_done == 4
+    assert cut.epochs_done() == 4 and paper_cost.run_seconds(runner, spec) < full_cost
+
+    second = Runner(config)
+
+    def from_scratch(*args, **kwargs):
+        raise AssertionError("the run started over")
+
+    monkeypatch.setattr(GloVe, "fit_cooccurrences", from_scratch)
+    evaluate, calls = second.evaluate, []
+    second.evaluate = lambda vectors: calls.append(1) or evaluate(vectors)
+    rec = second.run(spec, models.execute)
+    epochs = spec.params["epochs"]
+    assert len(calls) == epochs - 3 + 1  # epochs 4.. scored here, then W alone: not from epoch 1
+    assert not cut.model_file.exists() and not cut.progress_file.exists()  # done: cleared
+    assert rec["checkpoints"] and [p["epochs"] for p in rec["checkpoints"]] == [
+        p["epochs"] for p in expected["checkpoints"]
+    ]
+    for a, b in zip(rec["checkpoints"], expected["checkpoints"], strict=True):
+        assert a["scores"] == b["scores"] and a["cost"] == b["cost"]
+    assert rec["costs"] == expected["costs"] and rec["scores_word"] == expected["scores_word"]
+    assert rec["earlier_sittings_seconds"] > 0
+    assert rec["wall_seconds"] > rec["earlier_sittings_seconds"]
+
+
 def test_interrupted_sitting_resumes_and_budget_defers(tmp_path, monkeypatch):
     config = quick_config(tmp_path)
     real = models.execute

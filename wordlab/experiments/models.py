@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from wordlab.cooccur import CooccurSettings, count_cooccurrences, shuffle_records
 from wordlab.errors import WordlabError
+from wordlab.experiments.paper_cost import scored_epochs
+from wordlab.experiments.partial import PartialRun
 from wordlab.experiments.runner import Runner, Spec
 from wordlab.experiments.svd import context_matrix, svd_vectors, transform
 from wordlab.fileio import atomic_open
 from wordlab.models.glove import GloVe, GloVeSettings
 from wordlab.vectors import Vectors
-from wordlab.vocab import Vocab
 
 
 def execute(runner: Runner, spec: Spec) -> dict[str, Any]:
@@ -117,69 +117,42 @@ def train_glove(runner: Runner, spec: Spec, score: bool = True) -> tuple[Vectors
     settings = glove_settings(
         runner, p["window"], symmetric, dim=p["dim"], epochs=p["epochs"], **model_keys
     )
-    wanted = set(p.get("checkpoints", ())) | {p["epochs"]} if score else set()
-    if score and p.get("eval_every"):  # a curve: scored every `eval_every` epochs
-        wanted |= set(range(p["eval_every"], p["epochs"] + 1, p["eval_every"]))
+    wanted = scored_epochs(p) if score else set()  # a curve: also every `eval_every` epochs
     base = co["count_seconds"] + co["shuffle_seconds"]
-    seconds: list[float] = []
-    costs: list[float] = []
-    points: list[dict[str, Any]] = []
 
-    def after_epoch(cost: float, epoch_seconds: float, vectors: Callable[[], Vectors]) -> None:
-        costs.append(float(cost))
-        seconds.append(float(epoch_seconds))
-        if len(seconds) in wanted:
-            points.append(
-                {
-                    "epochs": len(seconds),
-                    "train_seconds": base + sum(seconds),
-                    "cost": costs[-1],
-                    "scores": runner.evaluate(vectors()),
-                }
-            )
+    def after_epoch(model: GloVe) -> dict[str, Any] | None:
+        if model.epochs_done not in wanted:
+            return None
+        return {
+            "epochs": model.epochs_done,
+            "train_seconds": base + sum(model.epoch_seconds),
+            "cost": model.losses[-1],
+            "scores": runner.evaluate(model.wv),
+        }
 
-    model = _train_glove_epochs(
-        settings, co["file"], co["vocab"], runner.config.progress, after_epoch
-    )
-    vectors = model.wv
+    partial = PartialRun.of(runner.cache, spec.key)
+    model = partial.train(settings, co["file"], co["vocab"], runner.config.progress, after_epoch)
     record = {
         "vocab_size": len(co["vocab"]),
         "entries": co["entries"],
         "cooccur_seconds": co["count_seconds"],
         "shuffle_seconds": co["shuffle_seconds"],
-        "epoch_seconds": seconds,
-        "costs": costs,
-        "train_seconds": base + sum(seconds),
+        "epoch_seconds": list(model.epoch_seconds),
+        "costs": list(model.losses),
+        "train_seconds": base + sum(model.epoch_seconds),
     }
+    if partial.earlier_seconds:
+        record["earlier_sittings_seconds"] = partial.earlier_seconds
     if score:
+        points = sorted(partial.points, key=lambda point: point["epochs"])
         record.update(checkpoints=points, scores=points[-1]["scores"])
     if score and p.get("score_word"):  # the same run's W alone, beside its output (W + W~)
         V, d = len(co["vocab"]), p["dim"]
         word = Vectors(list(co["vocab"].words), model.params[:V, :d].copy(), co["vocab"].counts)
         record["scores_word"] = runner.evaluate(word)
+    vectors = model.wv
+    partial.clear()
     return vectors, record
-
-
-def _train_glove_epochs(
-    settings: dict[str, Any],
-    records: Path,
-    vocab: Vocab,
-    progress: bool,
-    after_epoch: Callable[[float, float, Callable[[], Vectors]], None],
-) -> GloVe:
-    """Train GloVe on a shuffled co-occurrence file: the one place that calls GloVe's trainer.
-
-    `after_epoch(cost, seconds, vectors)` runs after every epoch with the epoch's mean cost, its
-    training seconds and a function that builds the vectors as they are then.
-    """
-
-    class AfterEpoch:  # a trainer callback (models.base): called with the model after each epoch
-        def on_epoch_end(self, model: GloVe) -> None:
-            after_epoch(model.losses[-1], model.epoch_seconds[-1], lambda: model.wv)
-
-    model = GloVe(**settings, progress=progress, callbacks=[AfterEpoch()])
-    model.fit_cooccurrences(records, vocab)
-    return model
 
 
 def train_vectors(runner: Runner, spec: Spec) -> tuple[Vectors, dict[str, Any]]:

@@ -75,6 +75,7 @@ def w2v_epoch(tokens: float, model: str, dim: int, negative: int, window: int) -
 def run_seconds(runner: Runner, spec: Spec, counted: set[Any] | None = None) -> float:
     """Seconds for one run (its counts too, unless already in `counted`, which it adds them to)."""
     from wordlab.experiments.models import cooccur_folder
+    from wordlab.experiments.partial import PartialRun
 
     counted = set() if counted is None else counted
     p = spec.params
@@ -90,9 +91,11 @@ def run_seconds(runner: Runner, spec: Spec, counted: set[Any] | None = None) -> 
     if spec.kind in ("glove", "svd") and (spec.words, window, sym) not in counted:
         counted.add((spec.words, window, sym))
         total += counting(n, window, sym)
-    if spec.kind == "glove":
-        total += glove_epoch(n, p["dim"], window, sym) * p["epochs"]
-        total += EVAL * len(scored_epochs(p)) + (EVAL if p.get("score_word") else 0.0)
+    if spec.kind == "glove":  # less the epochs an earlier sitting checkpointed
+        done = PartialRun.of(runner.cache, spec.key).epochs_done()
+        total += glove_epoch(n, p["dim"], window, sym) * (p["epochs"] - done)
+        left = [e for e in scored_epochs(p) if e > done]
+        total += EVAL * len(left) + (EVAL if p.get("score_word") else 0.0)
     elif spec.kind == "word2vec":
         total += w2v_epoch(n, p["model"], p["dim"], p["negative"], window) * p["epochs"] + EVAL
     elif spec.kind == "svd":  # the experiments' model: a randomized SVD of the context matrix
@@ -116,7 +119,7 @@ def run_seconds(runner: Runner, spec: Spec, counted: set[Any] | None = None) -> 
 
 
 def scored_epochs(params: dict[str, Any]) -> set[int]:
-    """The epochs after which a GloVe run is scored (as experiments.models.train_glove does)."""
+    """The epochs after which a GloVe run is scored (experiments.models.train_glove asks here)."""
     epochs = params["epochs"]
     wanted = set(params.get("checkpoints", ())) | {epochs}
     if params.get("eval_every"):

@@ -250,7 +250,8 @@ class Runner:
             "max_vocab": self.config.max_vocab,
             "threads": self.config.threads,
             "started": started,
-            "wall_seconds": time.perf_counter() - t0,
+            # a run continued from a checkpoint (experiments.partial) adds its earlier sittings
+            "wall_seconds": time.perf_counter() - t0 + result.get("earlier_sittings_seconds", 0.0),
             **result,
         }
         self.data["runs"][spec.key] = rec
