@@ -19,7 +19,6 @@ from typing import Any
 
 from wordlab.cooccur import CooccurSettings, count_cooccurrences, shuffle_records
 from wordlab.errors import WordlabError
-from wordlab.experiments.paper_cost import scored_epochs
 from wordlab.experiments.partial import PartialRun
 from wordlab.experiments.runner import Runner, Spec
 from wordlab.experiments.svd import context_matrix, svd_vectors, transform
@@ -104,6 +103,15 @@ def cooccurrences(
     return {**meta, "file": shuffled, "vocab": vocab}
 
 
+def scored_epochs(params: dict[str, Any]) -> set[int]:
+    """The epochs after which a GloVe run is scored: its `checkpoints`, every `eval_every`, the last."""
+    epochs = params["epochs"]
+    wanted = set(params.get("checkpoints", ())) | {epochs}
+    if params.get("eval_every"):
+        wanted |= set(range(params["eval_every"], epochs + 1, params["eval_every"]))
+    return wanted
+
+
 def train_glove(runner: Runner, spec: Spec, score: bool = True) -> tuple[Vectors, dict[str, Any]]:
     """GloVe for a spec on the shared co-occurrences: its vectors and its per-epoch record.
 
@@ -117,7 +125,7 @@ def train_glove(runner: Runner, spec: Spec, score: bool = True) -> tuple[Vectors
     settings = glove_settings(
         runner, p["window"], symmetric, dim=p["dim"], epochs=p["epochs"], **model_keys
     )
-    wanted = scored_epochs(p) if score else set()  # a curve: also every `eval_every` epochs
+    wanted = scored_epochs(p) if score else set()
     base = co["count_seconds"] + co["shuffle_seconds"]
 
     def after_epoch(model: GloVe) -> dict[str, Any] | None:

@@ -74,7 +74,7 @@ def w2v_epoch(tokens: float, model: str, dim: int, negative: int, window: int) -
 
 def run_seconds(runner: Runner, spec: Spec, counted: set[Any] | None = None) -> float:
     """Seconds for one run (its counts too, unless already in `counted`, which it adds them to)."""
-    from wordlab.experiments.models import cooccur_folder
+    from wordlab.experiments.models import cooccur_folder, scored_epochs
     from wordlab.experiments.partial import PartialRun
 
     counted = set() if counted is None else counted
@@ -116,15 +116,6 @@ def run_seconds(runner: Runner, spec: Spec, counted: set[Any] | None = None) -> 
             epoch = w2v_epoch(n, v, p["dim"], p.get("negative", 5), p["window"])
             total += epoch * p["epochs"]
     return total
-
-
-def scored_epochs(params: dict[str, Any]) -> set[int]:
-    """The epochs after which a GloVe run is scored (experiments.models.train_glove asks here)."""
-    epochs = params["epochs"]
-    wanted = set(params.get("checkpoints", ())) | {epochs}
-    if params.get("eval_every"):
-        wanted |= set(range(params["eval_every"], epochs + 1, params["eval_every"]))
-    return wanted
 
 
 def grid_seconds(runner: Runner, specs: list[Spec], todo_only: bool = True) -> float:
