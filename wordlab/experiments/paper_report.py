@@ -26,11 +26,11 @@ from wordlab.experiments.paper_grid import (
     Plan,
     main_run,
 )  # fmt: skip
-from wordlab.experiments.paper_run import PREFIX
 from wordlab.experiments.report import section_to_dict
 from wordlab.experiments.runner import Runner
 from wordlab.fileio import atomic_open
 
+PREFIX = "paper-"  # the sections' names in results.json
 ORDER = ("fig2a", "fig2bc", "fig3", "fig4", "tables23", "table4", "ablations")
 
 

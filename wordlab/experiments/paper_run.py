@@ -21,8 +21,6 @@ from wordlab.experiments.paper_cost import grid_seconds, run_seconds
 from wordlab.experiments.paper_grid import VOCAB, Plan, plan
 from wordlab.experiments.runner import Config, Runner, Spec
 
-PREFIX = "paper-"  # the sections' names in results.json
-
 
 def run_paper(config: Config, command: str = "") -> dict[str, Any]:
     """Run (or resume) the paper grid on config.corpus and write OUT/report.md; return results."""
@@ -62,7 +60,7 @@ def sitting_plan(runner: Runner, specs: list[Spec], budget: float | None) -> tup
 
 def _run(config: Config, command: str) -> dict[str, Any]:
     from wordlab.experiments import models
-    from wordlab.experiments.paper_report import summarize_all, write_report
+    from wordlab.experiments.paper_report import PREFIX, summarize_all, write_report
 
     config = prepare(config)
     level = "quick" if config.quick else "paper"
