@@ -192,6 +192,8 @@ def test_a_glove_run_interrupted_inside_continues_from_its_checkpoint(tmp_path, 
     cut = partial.PartialRun.of(runner.cache, spec.key)
     assert cut.model_file.exists() and GloVe.load(cut.model_file).epochs_done == 4
     assert cut.epochs_done() == 4 and paper_cost.run_seconds(runner, spec) < full_cost
+    whole = paper_cost.run_seconds(runner, spec, remaining=False)  # what the actual is held to
+    assert paper_cost.run_seconds(runner, spec) < whole <= full_cost
 
     second = Runner(config)
 

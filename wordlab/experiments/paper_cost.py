@@ -72,8 +72,14 @@ def w2v_epoch(tokens: float, model: str, dim: int, negative: int, window: int) -
     return per_word * tokens * dim / 100 * w2v_units(model, negative, window) * SAMPLE_FACTOR
 
 
-def run_seconds(runner: Runner, spec: Spec, counted: set[Any] | None = None) -> float:
-    """Seconds for one run (its counts too, unless already in `counted`, which it adds them to)."""
+def run_seconds(
+    runner: Runner, spec: Spec, counted: set[Any] | None = None, *, remaining: bool = True
+) -> float:
+    """Seconds for one run (its counts too, unless already in `counted`, which it adds them to).
+
+    With `remaining`, a GloVe run checkpointed in an earlier sitting counts only its epochs left
+    (what a budget must hold); without, the whole run (what its actual time is compared with).
+    """
     from wordlab.experiments.models import cooccur_folder, scored_epochs
     from wordlab.experiments.partial import PartialRun
 
@@ -92,7 +98,7 @@ def run_seconds(runner: Runner, spec: Spec, counted: set[Any] | None = None) -> 
         counted.add((spec.words, window, sym))
         total += counting(n, window, sym)
     if spec.kind == "glove":  # less the epochs an earlier sitting checkpointed
-        done = PartialRun.of(runner.cache, spec.key).epochs_done()
+        done = PartialRun.of(runner.cache, spec.key).epochs_done() if remaining else 0
         total += glove_epoch(n, p["dim"], window, sym) * (p["epochs"] - done)
         left = [e for e in scored_epochs(p) if e > done]
         total += EVAL * len(left) + (EVAL if p.get("score_word") else 0.0)

@@ -103,8 +103,10 @@ def _run(config: Config, command: str) -> dict[str, Any]:
                 deferred[spec.key] = cost
                 continue
 
-            def execute(r: Runner, s: Spec, cost: float = cost) -> dict[str, Any]:
-                return {**models.execute(r, s), "estimated_seconds": cost}
+            whole = run_seconds(runner, spec, remaining=False)  # a resumed run: all sittings
+
+            def execute(r: Runner, s: Spec, whole: float = whole) -> dict[str, Any]:
+                return {**models.execute(r, s), "estimated_seconds": whole}
 
             try:
                 if runner.run(spec, execute) is None:  # the runner's own deadline passed
