@@ -3,8 +3,8 @@
 A sitting prints the cost estimate first (the whole grid, what is left, what this `--budget`
 fits), then runs the plan's runs in order, skipping those already in results.json and deferring
 any whose estimate exceeds what is left of the budget; every finished run is saved at once, and
-a GloVe run stopped inside continues from its checkpoint (experiments.partial). The plan is re-made before every run:
-Fig. 4's word2vec runs appear once GloVe's run has been timed. At the end (or on an
+a GloVe run stopped inside continues from its checkpoint (experiments.partial). The plan is
+re-made before every run: Fig. 4's word2vec runs appear once GloVe's run has been timed. At the end (or on an
 interruption) every section is summarised and report.md rewritten from all runs so far.
 """
 

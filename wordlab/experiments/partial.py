@@ -76,13 +76,15 @@ class PartialRun:
             self._score(model, after_epoch)  # the interruption may have cut its last point off
         if resumed and progress:
             print(f"[experiment] resumed from its checkpoint: {model.epochs_done} epochs done")
+        checkpointed = model.epochs_done  # what the checkpoint holds until the next save
         try:
             if resumed is None:
                 model.fit_cooccurrences(records, vocab, **self._checkpoints())
             elif model.epochs_done < model.settings.epochs:
                 model.train(**self._checkpoints())
         except KeyboardInterrupt as stop:
-            done = model.epochs_done if isinstance(stop, TrainingInterrupted) else 0
+            saved = isinstance(stop, TrainingInterrupted)  # a checkpoint written just now
+            done = model.epochs_done if saved else checkpointed
             self._save_progress(model, started, done)
             raise KeyboardInterrupt from None  # the experiment has no --resume: it resumes itself
         return model
