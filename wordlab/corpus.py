@@ -21,11 +21,13 @@ import numpy as np
 
 from wordlab.errors import WordlabError
 from wordlab.fileio import atomic_open, atomic_path, require_file
-from wordlab.kernels import corpus as corpus_kernels
+from wordlab.kernels import lazy
 from wordlab.progress import Progress
 from wordlab.textread import TextOptions, iter_token_bytes
 from wordlab.wordcounts import WordFile, read_word_counts
 from wordlab.wordtable import WordTable
+
+corpus_kernels = lazy("wordlab.kernels.corpus")
 
 
 @dataclass

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from wordlab.kernels import subwords as K
+from wordlab.kernels import lazy
+
+K = lazy("wordlab.kernels.subwords")
 
 BOW = "<"
 EOW = ">"

@@ -157,7 +157,7 @@ def huffman_codes(
     word2vec.c's rule over first occurrences, .604 with a heap that breaks ties by that order,
     .625 with gensim's tree (gensim itself: .634; bench/RESULTS.md, session 10).
     """
-    from wordlab.kernels.huffman import heap_tree, huffman_tree
+    from wordlab.kernels.ahead import classifier_kernels
 
     counts = np.ascontiguousarray(counts, dtype=np.int64)
     if counts.size < 2:
@@ -165,7 +165,9 @@ def huffman_codes(
     if np.any(np.diff(counts) > 0):
         raise WordlabError("huffman_codes needs counts sorted in descending order")
     if leaves is None:
-        return huffman_tree(counts)
+        return classifier_kernels.huffman_tree(counts)  # the classifier's labels
+    from wordlab.kernels.huffman import heap_tree
+
     leaf = np.asarray(leaves, dtype=np.int64)  # leaf k of the tree is word leaf[k]
     codes, points, offsets = heap_tree(counts[leaf])
     slot = np.empty_like(leaf)

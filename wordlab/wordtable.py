@@ -12,7 +12,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from wordlab.kernels import corpus as corpus_kernels
+from wordlab.kernels import lazy
+
+corpus_kernels = lazy("wordlab.kernels.corpus")
 
 # bytes that separate tokens for the compiled tokenizer: ASCII whitespace, \x1c-\x1f, and NUL
 SEPARATOR = np.zeros(256, dtype=np.bool_)

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 from wordlab.cooccur import read_records
+from wordlab.kernels.jit import njit
 
 CHUNK = 1 << 22  # records read per pass step (64 MB)
 

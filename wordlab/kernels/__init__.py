@@ -1,11 +1,7 @@
 """Compiled Numba kernels: plain arrays in and out, no Python objects, `nogil` for the threads.
 
-Loading a cached kernel costs no compiler set-up: numba's cache loader first "refreshes" the
-compiling context, importing and registering every implementation numba has (arrays, math,
-random, typed containers, ...; about 0.2 s, most of a tiny command's start-up), though machine
-code read from the cache needs none of them, only numba's runtime (its memory allocator). Here a
-cache load initialises just the runtime; a kernel that is not cached is compiled as before, and
-compiling refreshes the context itself.
+Every kernel module takes `njit` from wordlab.kernels.jit, which makes cached kernels load
+quickly; the classifier's entry points are also compiled ahead of time (wordlab.kernels.ahead).
 
 Editing a kernel: numba's on-disk cache (`cache=True`) checks only the file of the function it
 caches, so a kernel that calls an edited function of another file keeps its old machine code.
@@ -15,20 +11,20 @@ not affected: installing a version rewrites every file, so every cache entry is 
 
 from __future__ import annotations
 
-
-def _load_cached_kernels_lightly() -> None:
-    from numba.core.caching import Cache
-    from numba.core.runtime import rtsys
-
-    if not all(hasattr(Cache, n) for n in ("_load_overload", "_guard_against_spurious_io_errors")):
-        return  # another numba than the loader was written for: keep numba's own
-
-    def load_overload(self, sig, target_context):  # numba's, less the context refresh
-        rtsys.initialize(target_context)
-        with self._guard_against_spurious_io_errors():
-            return self._load_overload(sig, target_context)
-
-    Cache.load_overload = load_overload
+import importlib
+from typing import Any
 
 
-_load_cached_kernels_lightly()
+class lazy:  # noqa: N801 (used as a module)
+    """The kernel module `name`, imported (and numba with it) at its first attribute access.
+
+    Modules that some commands import but do not call (the corpus reader under the classifier,
+    say) take their kernels this way, so that those commands start without numba. Python's
+    import lock makes the first access from several threads safe.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)

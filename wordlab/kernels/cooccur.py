@@ -10,7 +10,8 @@ one summation order that does not depend on how the work was split (see wordlab/
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from wordlab.kernels.jit import njit
 
 
 @njit(cache=True, nogil=True)

@@ -10,7 +10,8 @@ the `word count` lines are made here too, from the pool, so no Python string is 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from wordlab.kernels.jit import njit
 
 FNV_OFFSET = np.uint64(14695981039346656037)
 FNV_PRIME = np.uint64(1099511628211)

@@ -13,8 +13,8 @@ Hashing and n-gram tables are in `wordlab.kernels.subwords`, the text reader in
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from wordlab.kernels.jit import njit
 from wordlab.kernels.losses import (  # noqa: F401 (the loss codes are the trainers' too)
     HS,
     NS,

@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from wordlab.kernels.jit import njit
 from wordlab.kernels.prefetch import prefetch_row
 
 # Records ahead whose rows are requested before use: a record's four rows are random rows of

@@ -8,8 +8,8 @@ word n-grams) and its labels.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from wordlab.kernels.jit import njit
 from wordlab.kernels.subwords import WORD_NGRAM_MULT, fnv1a_signed, word_ngram_row
 
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from wordlab.kernels.jit import njit
 from wordlab.kernels.objectives import (
     binary_logistic,
     dot_row,

@@ -55,8 +55,8 @@ fastText 0.5) and the Huffman arrays with wordlab.vocab.huffman_codes(counts).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from wordlab.kernels.jit import njit
 from wordlab.kernels.prefetch import prefetch_item, prefetch_row, prefetch_rows
 
 MAX_EXP = 6.0

@@ -9,9 +9,11 @@ from __future__ import annotations
 import numpy as np
 from llvmlite import binding as _llvm
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+from wordlab.kernels.jit import njit
 
 # LLVM 15 made pointers opaque and renamed the intrinsic
 _PREFETCH = "llvm.prefetch.p0" if _llvm.llvm_version_info >= (15,) else "llvm.prefetch.p0i8"

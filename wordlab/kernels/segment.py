@@ -21,7 +21,8 @@ Output is UTF-8: tokens separated by one space, a newline for each newline of th
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from wordlab.kernels.jit import njit
 
 HAN_FIRST = 0x4E00  # jieba's CJK range, U+4E00..U+9FD5
 HAN_LAST = 0x9FD5

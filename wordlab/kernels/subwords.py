@@ -8,7 +8,8 @@ released fastText model used. Strings reach the kernels as one uint8 buffer plus
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from wordlab.kernels.jit import njit
 
 # the 32-bit FNV-1a offset basis and prime, as fastText's Dictionary::hash
 _FNV_OFFSET = 2166136261

@@ -13,8 +13,8 @@ word_count_actual.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from wordlab.kernels.jit import njit
 from wordlab.kernels.objectives import (
     MAX_EXP,
     draw_noise,

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from wordlab.errors import WordlabError
-from wordlab.kernels import fasttext as K
+from wordlab.kernels.ahead import classifier_kernels
 from wordlab.modelio import pack_words, unpack_words
 from wordlab.models.base import Trainer
 from wordlab.models.bucket_rows import compact_rows, full_matrix, initial_rows, rows_of
@@ -275,7 +275,7 @@ class Classifier(Trainer):
         last = min(first + JOB_EXAMPLES, ex.ntokens.shape[0])
         before = self._counters.begin(worker)
         noise, codes, points, offsets = self._tables
-        K.train_supervised(
+        classifier_kernels.train_supervised(
             self.wi, self.wo, ex.in_ptr, ex.inputs, ex.lab_ptr, ex.labels, ex.ntokens,
             self._order[1], first, last, s.lr, float(s.epochs * self._total_tokens),
             _LOSS_CODE[s.loss], noise, s.neg, codes, points, offsets,
@@ -310,7 +310,7 @@ class Classifier(Trainer):
         used = np.unique(ex.inputs)
         rows = rows_of(self.wi, len(self.words), self.bucket_rows, used, s.seed)
         inputs = np.searchsorted(used, ex.inputs).astype(np.int32)
-        return K.predict_top_k(
+        return classifier_kernels.predict_top_k(
             rows, self.wo, ex.in_ptr, inputs, _LOSS_CODE[s.loss], codes, points, offsets,
             min(k, len(self.labels)), float(threshold),
         )  # fmt: skip

@@ -14,8 +14,7 @@ import numpy as np
 
 from wordlab.errors import WordlabError
 from wordlab.fileio import open_binary, require_file
-from wordlab.kernels.labelled import build_examples, tokenize
-from wordlab.kernels.subwords import subword_table
+from wordlab.kernels.ahead import classifier_kernels as K
 from wordlab.subwords import BOW, EOW, pack_strings
 
 EOS = b"</s>"
@@ -63,7 +62,7 @@ _EOS_ARRAY = np.frombuffer(EOS, dtype=np.uint8).copy()
 def tokenize_bytes(data: bytes) -> Tokens:
     """Tokens of UTF-8 text as fastText reads them (ASCII whitespace; a newline is `</s>`)."""
     buf = np.frombuffer(data, dtype=np.uint8)
-    tok, starts, ends, hashes, counts = tokenize(buf, _EOS_ARRAY)
+    tok, starts, ends, hashes, counts = K.tokenize(buf, _EOS_ARRAY)
     distinct = [EOS] + [
         data[a:b] for a, b in zip(starts[1:].tolist(), ends[1:].tolist(), strict=True)
     ]
@@ -185,7 +184,9 @@ def examples_of(
             BOW + decode(d) + EOW if k == 0 else "" for d, k in zip(distinct, kind, strict=True)
         ]
         buf, offsets = pack_strings(bracketed)
-        sub_ptr, sub_ids, _, _ = subword_table(buf, offsets, minn, maxn, rows_bucket, False, nwords)
+        sub_ptr, sub_ids, _, _ = K.subword_table(
+            buf, offsets, minn, maxn, rows_bucket, False, nwords
+        )
     else:  # no n-grams: nothing to hash (and one compiled kernel fewer to load at start-up)
         sub_ptr, sub_ids = np.zeros(len(distinct) + 1, np.int64), np.zeros(0, np.int32)
     ptr = np.zeros(len(distinct) + 1, dtype=np.int64)
@@ -197,7 +198,7 @@ def examples_of(
         np.arange(sub_ids.shape[0]) - np.repeat(sub_ptr[:-1], np.diff(sub_ptr))
     )
     ids[rest] = sub_ids
-    in_ptr, inputs, lab_ptr, labels, ntok = build_examples(
+    in_ptr, inputs, lab_ptr, labels, ntok = K.build_examples(
         kind[tok], label[tok], tokens.hashes[tok], ptr, ids, tok, nwords, word_ngrams, rows_bucket
     )
     return Examples(in_ptr, inputs, lab_ptr, labels, ntok)
