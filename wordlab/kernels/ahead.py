@@ -147,9 +147,10 @@ def build(folder: Path, name: str) -> Path:
     compile_extra = pycc_compiler.compile_extra
 
     def with_kernel_flags(typing_ctx, target_ctx, func, args, return_type, flags, **kw):
-        # pycc compiles with default flags: give each kernel its own (fastmath) and free the GIL
+        # pycc compiles every entry with one set of default flags: give each kernel its own
+        # (fastmath), on a copy so that none leaks into the next, and free the GIL
         d = options[func]
-        d.targetdescr.options.parse_as_flags(flags, d.targetoptions)
+        flags = d.targetdescr.options.parse_as_flags(flags.copy(), d.targetoptions)
         flags.release_gil = True
         return compile_extra(typing_ctx, target_ctx, func, args, return_type, flags, **kw)
 
@@ -178,7 +179,8 @@ class AheadKernels:
     """The entry points by name: the ahead-of-time function where the call matches, else numba's.
 
     The module is loaded, or built and loaded, at the first call of any entry point; a build that
-    fails is remembered beside the cache (a `.failed` file) so that later processes do not retry.
+    fails is remembered beside the cache (a `.failed` file naming the error) so that later
+    processes do not retry; delete it to try again (after installing a C compiler, say).
     """
 
     def __init__(self) -> None:
