@@ -122,3 +122,27 @@ def test_a_failed_build_is_remembered_and_numba_used(tmp_path, monkeypatch):
     counts = np.array([5, 3, 1], dtype=np.int64)
     codes, _, offsets = kernels.huffman_tree(counts)
     assert offsets.tolist() == [0, 1, 3, 5] and sorted(codes[1:3].tolist()) == [0, 1]
+
+
+def test_a_build_replaces_the_modules_of_earlier_sources(tmp_path, monkeypatch):
+    """A fresh build lands under NUMBA_CACHE_DIR, deletes older modules, keeps other files."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    folder = ahead.cache_dir()
+    assert folder == tmp_path / "wordlab-ahead"
+    folder.mkdir()
+    stale = folder / "_wordlab_ahead_0123456789abcdef.cpython-311-x86_64-linux-gnu.so"
+    stale.write_bytes(b"an earlier build")
+    other = folder / "notes.txt"
+    other.write_text("not ours")
+    name = ahead.module_name()
+    built = ahead.build(folder, name)
+    assert built.name.startswith(name) and built.stat().st_size > 0
+    assert not stale.exists() and other.exists()
+    assert [p.name for p in folder.iterdir() if p.is_dir()] == []  # no temporary folder left
+    kernels = ahead.AheadKernels()
+    assert kernels.compiled_ahead
+    counts = np.array([9, 5, 5, 2, 1], dtype=np.int64)
+    from wordlab.kernels.huffman import huffman_tree
+
+    for x, y in zip(kernels.huffman_tree(counts), huffman_tree(counts.copy()), strict=True):
+        np.testing.assert_array_equal(x, y)
