@@ -262,6 +262,7 @@ def test_quick_paper_grid_end_to_end_through_the_cli(tmp_path, capsys):
                                     "ablations")}  # fmt: skip
     assert set(data["experiments"]) == names
     report = (config.out / "report.md").read_text()
+    assert f"- Runs: {len(data['runs'])} in results.json; every run of the grid done" in report
     for heading in ("## Protocol", "## Cost: estimated against actual", "## Summary"):
         assert heading in report
     for key, run in data["runs"].items():

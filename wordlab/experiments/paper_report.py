@@ -150,8 +150,12 @@ def write_report(out: Path, data: dict[str, Any]) -> Path:
         f"{corpus.get('lines', 0):,} lines, {corpus.get('distinct_words', 0):,} distinct words",
         f"- Last command: `{inv.get('command', '')}`; seed {inv.get('seed')}, "
         f"{inv.get('threads')} threads, {inv.get('machine')}",
-        f"- Runs: {len(data['runs'])} in results.json; {len(missing)} of the grid not run yet"
-        + (" (listed under each section)" if missing else ""),
+        f"- Runs: {len(data['runs'])} in results.json; "
+        + (
+            f"{len(missing)} of the grid not run yet (listed under each section)"
+            if missing
+            else "every run of the grid done"
+        ),
         f"- Report written {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
         "every number names its run key in `results.json`.",
         *[f"- Not run: {k}: {v}" for k, v in inv.get("skipped", {}).items()],
